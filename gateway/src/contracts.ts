@@ -1,0 +1,146 @@
+/**
+ * The small interfaces that separate the gateway's HTTP layer from de-identification and inference.
+ * HTTP code depends only on these; each engine lives in its own folder (deid/, inference/).
+ */
+
+/** Safe Harbor identifier types the de-identifier reports. */
+export const PHI_TYPES = [
+  "NAME",
+  "DATE",
+  "AGE",
+  "PHONE",
+  "FAX",
+  "EMAIL",
+  "SSN",
+  "MRN",
+  "HEALTH_PLAN",
+  "ACCOUNT",
+  "LICENSE",
+  "VEHICLE",
+  "DEVICE",
+  "URL",
+  "IP",
+  "ADDRESS",
+  "CITY",
+  "LOCATION",
+  "ZIP",
+  "ID",
+] as const;
+export type PhiType = (typeof PHI_TYPES)[number];
+
+/** A detected identifier: offsets are UTF-16 indices into the original input text, end exclusive. */
+export interface PhiEntity {
+  type: PhiType;
+  start: number;
+  end: number;
+  score: number;
+}
+
+export interface DeidentifyResult {
+  /** The rewritten text: the only form of the input that may leave the gateway. */
+  text: string;
+  entities: PhiEntity[];
+  counts: Partial<Record<PhiType, number>>;
+}
+
+export interface Deidentifier {
+  deidentify(text: string): DeidentifyResult;
+}
+
+export type DeidOperator = "replace" | "surrogate" | "mask" | "hash" | "redact" | "shift";
+
+export interface DeidConfig {
+  /** Operator per type; types not listed use defaultOperator. */
+  operators: Partial<Record<PhiType, DeidOperator>>;
+  defaultOperator: DeidOperator;
+  /** Also redact any remaining digit run of 5+ characters not on the allow-list. */
+  strict: boolean;
+  /** Secret for keyed hashing and per-document date shifting. Never logged. */
+  key: Uint8Array;
+  /** Largest date shift in days (shift is keyed per document, in [-maxShiftDays, +maxShiftDays], never 0). */
+  maxShiftDays: number;
+}
+
+export type SentimentLabel = "NEGATIVE" | "POSITIVE";
+
+export interface ModelInfo {
+  name: string;
+  version: string;
+  /** True when the weights are the deterministic synthetic ones, not the fine-tuned SST-2 model. */
+  synthetic: boolean;
+}
+
+export interface Prediction {
+  label: SentimentLabel;
+  /** Softmax probability of the label. */
+  score: number;
+  /** True when the tokenized input was cut at the model's maximum sequence length. */
+  truncated: boolean;
+}
+
+/** Batching statistics that backends expose for metrics and benchmarks. */
+export interface BackendStats {
+  /** Requests waiting for a batch slot, summed over buckets. */
+  queueDepth: number;
+  batches: number;
+  batchedItems: number;
+}
+
+/**
+ * An inference backend takes de-identified texts and returns one prediction per text, in order.
+ * The backend owns tokenization because the tokenizer is versioned with the model.
+ */
+export interface InferenceBackend {
+  readonly kind: "embedded" | "triton";
+  /** Load, check the model contract, warm up. Rejects with a readable message on any mismatch. */
+  start(): Promise<void>;
+  /** True only when the model is loaded, warmed up and (for Triton) the server reports it ready. */
+  ready(): Promise<boolean>;
+  modelInfo(): ModelInfo;
+  classify(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]>;
+  stats(): BackendStats;
+  /** Finish in-flight work, then release resources. */
+  close(): Promise<void>;
+}
+
+/** The backend refuses work because its bounded queue is full: the HTTP layer answers 503 + Retry-After. */
+export class BackendOverloadedError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+    this.name = "BackendOverloadedError";
+  }
+}
+
+/** The backend cannot serve (not ready, upstream down, circuit open, timed out): 503 or 504. */
+export class BackendUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "not_ready" | "upstream_error" | "circuit_open" | "timeout" = "upstream_error",
+  ) {
+    super(message);
+    this.name = "BackendUnavailableError";
+  }
+}
+
+export interface BackendConfig {
+  kind: "embedded" | "triton";
+  /** Root of a Triton-layout model repository (for the embedded backend and for tokenizers). */
+  modelRepository: string;
+  modelName: string;
+  /** Pinned model version; undefined = highest numeric version present (embedded only). */
+  modelVersion?: string;
+  /** Sequence-length buckets, ascending; the last one is the model maximum. */
+  sequenceBuckets: number[];
+  batching: {
+    enabled: boolean;
+    maxBatchSize: number;
+    maxQueueDelayMs: number;
+    /** Bounded queue depth over all buckets; past it classify() rejects with BackendOverloadedError. */
+    maxQueueSize: number;
+  };
+  embedded: { intraOpThreads: number; interOpThreads: number };
+  triton: { url: string; timeoutMs: number; retries: number; binary: boolean };
+}
