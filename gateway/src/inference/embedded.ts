@@ -1,0 +1,199 @@
+/**
+ * In-process inference with ONNX Runtime: the gateway tokenizes, batches per bucket and runs the model itself.
+ * With batching disabled every request runs alone, which is the web-framework baseline the benchmark compares
+ * against (one forward pass per HTTP request).
+ */
+import * as ort from "onnxruntime-node";
+import type { Logger } from "pino";
+import {
+  type BackendConfig,
+  type BackendStats,
+  BackendUnavailableError,
+  type InferenceBackend,
+  type ModelInfo,
+  type Prediction,
+} from "../contracts";
+import { DynamicBatcher } from "./batcher";
+import { validateBuckets } from "./buckets";
+import { ATTENTION_MASK, contractMismatches, INPUT_IDS, LOGITS, type TensorSpec } from "./model-contract";
+import { loadModelArtifacts } from "./model-repository";
+import { buildInputTensors, predictionsFromLogits } from "./predictions";
+import { type EncodedText, SequenceTokenizer } from "./tokenizer";
+
+/** Warm-up runs one forward pass per bucket up to this length; longer buckets are rare and costly to warm. */
+export const WARMUP_MAX_BUCKET = 128;
+
+export interface EmbeddedOptions {
+  logger?: Logger;
+  onBatch?: (size: number, bucket: number) => void;
+  /** Batches running at once on the one session. ONNX Runtime already spreads one run over intra-op threads. */
+  concurrency?: number;
+}
+
+export class EmbeddedBackend implements InferenceBackend {
+  readonly kind = "embedded" as const;
+  private session: ort.InferenceSession | undefined;
+  private tokenizer: SequenceTokenizer | undefined;
+  private batcher: DynamicBatcher<EncodedText, Prediction> | undefined;
+  private info: ModelInfo | undefined;
+  private warmedUp = false;
+  private closed = false;
+  private startPromise: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: BackendConfig,
+    private readonly options: EmbeddedOptions = {},
+  ) {}
+
+  start(): Promise<void> {
+    this.startPromise ??= this.load();
+    return this.startPromise;
+  }
+
+  private async load(): Promise<void> {
+    const artifacts = loadModelArtifacts(
+      this.config.modelRepository,
+      this.config.modelName,
+      this.config.modelVersion,
+      {
+        requireModelFile: true,
+      },
+    );
+    const buckets = validateBuckets(this.config.sequenceBuckets, artifacts.info.maxSequenceLength);
+    this.tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
+
+    const { intraOpThreads, interOpThreads } = this.config.embedded;
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
+      graphOptimizationLevel: "all",
+      executionMode: "sequential",
+    };
+    // 0 means "let ONNX Runtime choose", which is its own default; passing 0 explicitly would mean the same.
+    if (intraOpThreads > 0) sessionOptions.intraOpNumThreads = intraOpThreads;
+    if (interOpThreads > 0) sessionOptions.interOpNumThreads = interOpThreads;
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(artifacts.modelPath, sessionOptions);
+    } catch (err) {
+      throw new Error(`ONNX Runtime could not load ${artifacts.modelPath}: ${(err as Error).message}`);
+    }
+    const problems = contractMismatches(specsOf(session.inputMetadata), specsOf(session.outputMetadata));
+    if (problems.length > 0) {
+      await session.release();
+      throw new Error(
+        `model ${artifacts.modelPath} does not match the serving contract: ${problems.join("; ")}`,
+      );
+    }
+    this.session = session;
+    this.info = {
+      name: this.config.modelName,
+      version: artifacts.version,
+      synthetic: artifacts.info.synthetic,
+    };
+
+    const { batching } = this.config;
+    this.batcher = new DynamicBatcher<EncodedText, Prediction>((bucket, items) => this.run(bucket, items), {
+      maxBatchSize: batching.enabled ? batching.maxBatchSize : 1,
+      maxQueueDelayMs: batching.enabled ? batching.maxQueueDelayMs : 0,
+      maxQueueSize: batching.maxQueueSize,
+      concurrency: this.options.concurrency ?? 1,
+      onBatch: this.options.onBatch,
+    });
+
+    await this.warmUp(buckets);
+    this.warmedUp = true;
+    this.options.logger?.info(
+      {
+        model: this.info.name,
+        version: this.info.version,
+        synthetic: this.info.synthetic,
+        buckets,
+        batching: batching.enabled
+          ? { maxBatchSize: batching.maxBatchSize, maxQueueDelayMs: batching.maxQueueDelayMs }
+          : false,
+      },
+      "embedded ONNX Runtime backend ready",
+    );
+  }
+
+  /** The first run of each input shape allocates and plans memory; do it before taking traffic. */
+  private async warmUp(buckets: readonly number[]): Promise<void> {
+    const tokenizer = this.tokenizer as SequenceTokenizer;
+    const sample = tokenizer.encode("warm up");
+    const warmBuckets = buckets.filter((b, i) => i === 0 || b <= WARMUP_MAX_BUCKET);
+    for (const bucket of warmBuckets) {
+      await this.run(bucket, [{ ...sample, bucket }]);
+    }
+  }
+
+  private async run(bucket: number, items: EncodedText[]): Promise<Prediction[]> {
+    const session = this.session;
+    if (session === undefined) throw new BackendUnavailableError("model session is released", "not_ready");
+    const tokenizer = this.tokenizer as SequenceTokenizer;
+    const { inputIds, attentionMask } = buildInputTensors(
+      items.map((i) => i.ids),
+      bucket,
+      tokenizer.padId,
+    );
+    const dims = [items.length, bucket];
+    const outputs = await session.run({
+      [INPUT_IDS]: new ort.Tensor("int64", inputIds, dims),
+      [ATTENTION_MASK]: new ort.Tensor("int64", attentionMask, dims),
+    });
+    const logits = outputs[LOGITS];
+    if (logits === undefined || logits.type !== "float32") {
+      throw new Error(`model output "${LOGITS}" is missing or not float32`);
+    }
+    return predictionsFromLogits(
+      logits.data as Float32Array,
+      items.length,
+      items.map((i) => i.truncated),
+    );
+  }
+
+  async ready(): Promise<boolean> {
+    return this.warmedUp && !this.closed;
+  }
+
+  modelInfo(): ModelInfo {
+    if (this.info === undefined) {
+      throw new Error("modelInfo() called before start() finished");
+    }
+    return this.info;
+  }
+
+  async classify(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> {
+    if (this.closed) throw new BackendUnavailableError("inference backend is shutting down", "not_ready");
+    if (!this.warmedUp || this.batcher === undefined || this.tokenizer === undefined) {
+      throw new BackendUnavailableError("model is not loaded yet", "not_ready");
+    }
+    const tokenizer = this.tokenizer;
+    const entries = texts.map((text) => {
+      const encoded = tokenizer.encode(text);
+      return { bucket: encoded.bucket, item: encoded };
+    });
+    return this.batcher.submit(entries, signal);
+  }
+
+  stats(): BackendStats {
+    return this.batcher?.stats() ?? { queueDepth: 0, batches: 0, batchedItems: 0 };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // A start() still loading must finish before its session can be released.
+    await this.startPromise?.catch(() => undefined);
+    await this.batcher?.close();
+    const session = this.session;
+    this.session = undefined;
+    await session?.release();
+  }
+}
+
+function specsOf(metadata: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] {
+  return metadata.map((m) =>
+    m.isTensor
+      ? { name: m.name, datatype: m.type, shape: m.shape.map((d) => (typeof d === "number" ? d : -1)) }
+      : { name: m.name, datatype: "non-tensor", shape: [] },
+  );
+}

@@ -1,0 +1,26 @@
+/** The one entry point the gateway uses to get an inference backend from validated configuration. */
+import type { Logger } from "pino";
+import type { BackendConfig, InferenceBackend } from "../contracts";
+import { EmbeddedBackend } from "./embedded";
+
+export interface BackendHooks {
+  logger?: Logger;
+  /** Called once per batch sent to the model (size = texts in it, bucket = padded sequence length). */
+  onBatch?: (size: number, bucket: number) => void;
+}
+
+export function createBackend(config: BackendConfig, hooks: BackendHooks = {}): InferenceBackend {
+  switch (config.kind) {
+    case "embedded":
+      return new EmbeddedBackend(config, { logger: hooks.logger, onBatch: hooks.onBatch });
+    case "triton":
+      throw new Error("BACKEND=triton is not available in this build yet; use BACKEND=embedded");
+    default:
+      throw new Error(
+        `BACKEND must be "embedded" or "triton", got "${String((config as { kind: unknown }).kind)}"`,
+      );
+  }
+}
+
+export { bucketFor, parseBuckets, validateBuckets } from "./buckets";
+export { EmbeddedBackend } from "./embedded";
