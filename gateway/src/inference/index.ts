@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { BackendConfig, InferenceBackend } from "../contracts";
 import { EmbeddedBackend } from "./embedded";
+import { TritonBackend } from "./triton";
 
 export interface BackendHooks {
   logger?: Logger;
@@ -14,7 +15,7 @@ export function createBackend(config: BackendConfig, hooks: BackendHooks = {}): 
     case "embedded":
       return new EmbeddedBackend(config, { logger: hooks.logger, onBatch: hooks.onBatch });
     case "triton":
-      throw new Error("BACKEND=triton is not available in this build yet; use BACKEND=embedded");
+      return new TritonBackend(config, { logger: hooks.logger, onBatch: hooks.onBatch });
     default:
       throw new Error(
         `BACKEND must be "embedded" or "triton", got "${String((config as { kind: unknown }).kind)}"`,
@@ -24,3 +25,4 @@ export function createBackend(config: BackendConfig, hooks: BackendHooks = {}): 
 
 export { bucketFor, parseBuckets, validateBuckets } from "./buckets";
 export { EmbeddedBackend } from "./embedded";
+export { TritonBackend } from "./triton";

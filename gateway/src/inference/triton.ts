@@ -1,0 +1,387 @@
+/**
+ * Inference through NVIDIA Triton over the KServe v2 HTTP protocol.
+ *
+ * The gateway tokenizes with the tokenizer of the pinned model version, pads each text to its sequence bucket
+ * and sends the texts of one classify() call grouped by bucket (at most maxBatchSize per v2 request). It does
+ * not hold requests back to coalesce them across calls: Triton's dynamic batcher already does that server-side
+ * across every gateway replica, and a second queueing delay in the gateway would only add latency. Bucketing
+ * is what makes Triton's batching work: requests from different callers arrive with identical shapes.
+ */
+import type { Logger } from "pino";
+import {
+  type BackendConfig,
+  BackendOverloadedError,
+  type BackendStats,
+  BackendUnavailableError,
+  type InferenceBackend,
+  type ModelInfo,
+  type Prediction,
+} from "../contracts";
+import { validateBuckets } from "./buckets";
+import { type CallOutcome, CircuitBreaker } from "./circuit-breaker";
+import { type HttpResponse, KServeHttpClient } from "./kserve-client";
+import { decodeLogits, encodeInferRequest, HEADER_LENGTH } from "./kserve-codec";
+import { contractMismatches, type TensorSpec } from "./model-contract";
+import { loadModelArtifacts } from "./model-repository";
+import { buildInputTensors, predictionsFromLogits } from "./predictions";
+import { type EncodedText, SequenceTokenizer } from "./tokenizer";
+
+/** The model config parameter that carries the sha256 of the tokenizer.json the model was exported with. */
+export const TOKENIZER_SHA_PARAMETER = "tokenizer_sha256";
+
+export interface TritonOptions {
+  logger?: Logger;
+  onBatch?: (size: number, bucket: number) => void;
+  /** Consecutive failed calls that open the circuit. */
+  circuitFailureThreshold?: number;
+  /** How long an open circuit refuses calls before one probe is let through. */
+  circuitCooldownMs?: number;
+  /** How long a readiness answer is reused, so frequent /readyz probes cost at most one Triton call per period. */
+  readinessCacheMs?: number;
+  /** Keep-alive connections to Triton. */
+  connections?: number;
+  retryBaseDelayMs?: number;
+}
+
+interface ModelMetadata {
+  name?: string;
+  versions?: string[];
+  inputs?: TensorSpec[];
+  outputs?: TensorSpec[];
+}
+
+export class TritonBackend implements InferenceBackend {
+  readonly kind = "triton" as const;
+  private readonly client: KServeHttpClient;
+  private readonly breaker: CircuitBreaker;
+  private readonly version: string;
+  private readonly modelPath: string;
+  private tokenizer: SequenceTokenizer | undefined;
+  private info: ModelInfo | undefined;
+  private serverMaxBatchSize = Number.POSITIVE_INFINITY;
+  private started = false;
+  private closed = false;
+  private startPromise: Promise<void> | undefined;
+  private readiness: { value: boolean; at: number } | undefined;
+  private readinessProbe: Promise<boolean> | undefined;
+  private outstanding = 0;
+  private inFlightCalls = new Set<Promise<unknown>>();
+  private batches = 0;
+  private batchedItems = 0;
+
+  constructor(
+    private readonly config: BackendConfig,
+    private readonly options: TritonOptions = {},
+  ) {
+    if (config.modelVersion === undefined || config.modelVersion === "") {
+      throw new Error(
+        "MODEL_VERSION is required with BACKEND=triton: pin the model version the gateway's tokenizer belongs to (e.g. MODEL_VERSION=1)",
+      );
+    }
+    if (!/^\d+$/.test(config.modelVersion)) {
+      throw new Error(
+        `MODEL_VERSION "${config.modelVersion}" must be a positive integer (a Triton version folder)`,
+      );
+    }
+    if (!Number.isInteger(config.triton.timeoutMs) || config.triton.timeoutMs < 1) {
+      throw new Error(`TRITON_TIMEOUT_MS must be a positive integer, got ${String(config.triton.timeoutMs)}`);
+    }
+    this.version = config.modelVersion;
+    this.modelPath = `/v2/models/${encodeURIComponent(config.modelName)}/versions/${encodeURIComponent(this.version)}`;
+    this.client = new KServeHttpClient(config.triton.url, {
+      retries: config.triton.retries,
+      connections: options.connections,
+      retryBaseDelayMs: options.retryBaseDelayMs,
+      logger: options.logger,
+    });
+    this.breaker = new CircuitBreaker({
+      failureThreshold: options.circuitFailureThreshold ?? 5,
+      cooldownMs: options.circuitCooldownMs ?? 5_000,
+    });
+  }
+
+  /** Connection-failure retries performed so far. */
+  get retriesPerformed(): number {
+    return this.client.retriesPerformed;
+  }
+
+  get circuitState() {
+    return this.breaker.current;
+  }
+
+  start(): Promise<void> {
+    this.startPromise ??= this.connect();
+    return this.startPromise;
+  }
+
+  private async connect(): Promise<void> {
+    const { modelName } = this.config;
+    const artifacts = loadModelArtifacts(this.config.modelRepository, modelName, this.version, {
+      requireModelFile: false,
+    });
+    const buckets = validateBuckets(this.config.sequenceBuckets, artifacts.info.maxSequenceLength);
+    this.tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
+    const where = `Triton at ${this.client.url}`;
+    const model = `model "${modelName}" version ${this.version}`;
+
+    const health = await this.get("/v2/health/ready");
+    if (health.status !== 200)
+      throw new Error(`${where} is not ready (GET /v2/health/ready answered ${health.status})`);
+
+    const modelReady = await this.get(`${this.modelPath}/ready`);
+    if (modelReady.status !== 200) {
+      throw new Error(
+        `${model} is not ready on ${where} (HTTP ${modelReady.status}${errorText(modelReady)}); check MODEL_NAME/MODEL_VERSION and the server's model repository`,
+      );
+    }
+
+    const metadataResponse = await this.get(this.modelPath);
+    if (metadataResponse.status !== 200) {
+      throw new Error(
+        `${where} did not return metadata for ${model} (HTTP ${metadataResponse.status}${errorText(metadataResponse)})`,
+      );
+    }
+    const metadata = parseJson<ModelMetadata>(metadataResponse, "model metadata");
+    const problems = contractMismatches(metadata.inputs ?? [], metadata.outputs ?? []);
+    if (problems.length > 0) {
+      throw new Error(`${model} on ${where} does not match the serving contract: ${problems.join("; ")}`);
+    }
+
+    await this.checkModelConfig(artifacts.tokenizerSha256, `${model} on ${where}`);
+
+    this.info = { name: modelName, version: this.version, synthetic: artifacts.info.synthetic };
+    // One real inference proves the whole path (encoding, server, decoding) before the gateway takes traffic.
+    await this.infer(this.tokenizer.encode("warm up").bucket, [this.tokenizer.encode("warm up")], undefined);
+    this.started = true;
+    this.options.logger?.info(
+      {
+        url: this.client.url,
+        model: modelName,
+        version: this.version,
+        synthetic: this.info.synthetic,
+        binary: this.config.triton.binary,
+        buckets,
+      },
+      "Triton backend ready",
+    );
+  }
+
+  /** Reads the model config for max_batch_size and the tokenizer hash the model was published with. */
+  private async checkModelConfig(localSha: string, what: string): Promise<void> {
+    const response = await this.get(`${this.modelPath}/config`);
+    if (response.status !== 200) {
+      throw new Error(`${what}: GET config answered ${response.status}${errorText(response)}`);
+    }
+    const config = parseJson<{
+      max_batch_size?: number;
+      parameters?: Record<string, { string_value?: string }>;
+    }>(response, "model config");
+    if (typeof config.max_batch_size === "number") {
+      if (config.max_batch_size < 1) {
+        throw new Error(
+          `${what} has max_batch_size ${config.max_batch_size}; the contract needs batching (> 0)`,
+        );
+      }
+      this.serverMaxBatchSize = config.max_batch_size;
+    }
+    const remoteSha = config.parameters?.[TOKENIZER_SHA_PARAMETER]?.string_value;
+    if (remoteSha === undefined) {
+      this.options.logger?.warn(
+        { parameter: TOKENIZER_SHA_PARAMETER },
+        "Triton model config carries no tokenizer hash; the tokenizer/model pairing cannot be verified",
+      );
+    } else if (remoteSha.toLowerCase() !== localSha) {
+      throw new Error(
+        `${what} was published with tokenizer sha256 ${remoteSha}, but the local tokenizer has ${localSha}: ` +
+          "the gateway's MODEL_REPOSITORY holds a different model version's tokenizer",
+      );
+    }
+  }
+
+  private async get(path: string): Promise<HttpResponse> {
+    return this.client.send({ method: "GET", path, timeoutMs: this.config.triton.timeoutMs });
+  }
+
+  async ready(): Promise<boolean> {
+    if (!this.started || this.closed) return false;
+    const cacheMs = this.options.readinessCacheMs ?? 1_000;
+    if (this.readiness !== undefined && Date.now() - this.readiness.at < cacheMs) return this.readiness.value;
+    this.readinessProbe ??= this.probeReadiness().finally(() => {
+      this.readinessProbe = undefined;
+    });
+    return this.readinessProbe;
+  }
+
+  private async probeReadiness(): Promise<boolean> {
+    const timeoutMs = Math.min(this.config.triton.timeoutMs, 1_000);
+    let value = false;
+    try {
+      const [server, model] = await Promise.all([
+        this.client.send({ method: "GET", path: "/v2/health/ready", timeoutMs }),
+        this.client.send({ method: "GET", path: `${this.modelPath}/ready`, timeoutMs }),
+      ]);
+      value = server.status === 200 && model.status === 200;
+    } catch {
+      value = false;
+    }
+    this.readiness = { value, at: Date.now() };
+    return value && !this.closed;
+  }
+
+  modelInfo(): ModelInfo {
+    if (this.info === undefined) throw new Error("modelInfo() called before start() finished");
+    return this.info;
+  }
+
+  async classify(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> {
+    if (this.closed) throw new BackendUnavailableError("inference backend is shutting down", "not_ready");
+    if (!this.started || this.tokenizer === undefined) {
+      throw new BackendUnavailableError("Triton backend is not started", "not_ready");
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (texts.length === 0) return [];
+    if (this.outstanding + texts.length > this.config.batching.maxQueueSize) {
+      throw new BackendOverloadedError(
+        `too many texts waiting for Triton (${this.outstanding} of ${this.config.batching.maxQueueSize})`,
+      );
+    }
+    const tokenizer = this.tokenizer;
+    const encoded = texts.map((t) => tokenizer.encode(t));
+    const chunkSize = Math.min(this.config.batching.maxBatchSize, this.serverMaxBatchSize);
+    const groups = new Map<number, number[]>();
+    encoded.forEach((e, i) => {
+      const group = groups.get(e.bucket) ?? [];
+      group.push(i);
+      groups.set(e.bucket, group);
+    });
+
+    // If one part fails the others are cancelled: the caller gets one error, not a partial answer.
+    const controller = new AbortController();
+    const callSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+    const results = new Array<Prediction>(texts.length);
+    const parts: Promise<void>[] = [];
+    for (const [bucket, indices] of groups) {
+      for (let start = 0; start < indices.length; start += chunkSize) {
+        const chunk = indices.slice(start, start + chunkSize);
+        parts.push(
+          this.infer(
+            bucket,
+            chunk.map((i) => encoded[i] as EncodedText),
+            callSignal,
+          ).then((predictions) => {
+            chunk.forEach((index, k) => {
+              results[index] = predictions[k] as Prediction;
+            });
+          }),
+        );
+      }
+    }
+    this.outstanding += texts.length;
+    const all = Promise.all(parts);
+    this.inFlightCalls.add(all);
+    try {
+      await all;
+      return results;
+    } catch (err) {
+      controller.abort();
+      if (signal?.aborted) throw signal.reason;
+      throw err;
+    } finally {
+      this.outstanding -= texts.length;
+      this.inFlightCalls.delete(all);
+    }
+  }
+
+  /** One v2 inference request for texts of one bucket, through the circuit breaker. */
+  private async infer(
+    bucket: number,
+    items: EncodedText[],
+    signal: AbortSignal | undefined,
+  ): Promise<Prediction[]> {
+    if (!this.breaker.tryAcquire()) {
+      const seconds = Math.ceil(this.breaker.retryAfterMs() / 1000);
+      throw new BackendUnavailableError(
+        `Triton circuit is open after repeated failures; next probe in ${seconds} s`,
+        "circuit_open",
+      );
+    }
+    let outcome: CallOutcome = "failure";
+    try {
+      const tokenizer = this.tokenizer as SequenceTokenizer;
+      const { inputIds, attentionMask } = buildInputTensors(
+        items.map((i) => i.ids),
+        bucket,
+        tokenizer.padId,
+      );
+      const request = encodeInferRequest(
+        inputIds,
+        attentionMask,
+        [items.length, bucket],
+        this.config.triton.binary,
+      );
+      this.batches++;
+      this.batchedItems += items.length;
+      this.options.onBatch?.(items.length, bucket);
+      const response = await this.client.send({
+        method: "POST",
+        path: `${this.modelPath}/infer`,
+        body: request.body,
+        headers: request.headers,
+        timeoutMs: this.config.triton.timeoutMs,
+        signal,
+      });
+      if (response.status !== 200) {
+        // A 4xx is an answer from a live server (our request or the deployment is wrong): it must not open the
+        // circuit. A 5xx means the server is in trouble.
+        outcome = response.status >= 500 ? "failure" : "success";
+        throw new BackendUnavailableError(
+          `Triton answered ${response.status} to inference on model "${this.config.modelName}" version ${this.version}${errorText(response)}`,
+          "upstream_error",
+        );
+      }
+      const header = response.headers[HEADER_LENGTH];
+      const logits = decodeLogits(response.body, Array.isArray(header) ? header[0] : header, items.length);
+      outcome = "success";
+      return predictionsFromLogits(
+        logits,
+        items.length,
+        items.map((i) => i.truncated),
+      );
+    } catch (err) {
+      if (signal?.aborted && !(err instanceof BackendUnavailableError)) outcome = "neutral";
+      throw err;
+    } finally {
+      this.breaker.record(outcome);
+    }
+  }
+
+  stats(): BackendStats {
+    return { queueDepth: this.outstanding, batches: this.batches, batchedItems: this.batchedItems };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.startPromise?.catch(() => undefined);
+    await Promise.allSettled([...this.inFlightCalls]);
+    await this.client.close();
+  }
+}
+
+function errorText(response: HttpResponse): string {
+  try {
+    const parsed = JSON.parse(response.body.toString("utf8")) as { error?: unknown };
+    if (typeof parsed.error === "string") return `: ${parsed.error.slice(0, 300)}`;
+  } catch {
+    // not JSON: fall through
+  }
+  return "";
+}
+
+function parseJson<T>(response: HttpResponse, what: string): T {
+  try {
+    return JSON.parse(response.body.toString("utf8")) as T;
+  } catch {
+    throw new Error(`Triton returned ${what} that is not valid JSON`);
+  }
+}
