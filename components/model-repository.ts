@@ -1,0 +1,248 @@
+/**
+ * Triton's model repository in S3, and the IAM role Triton's pods assume (IRSA) to read it.
+ *
+ * The bucket is private and TLS-only: versioned (a bad model push can be rolled back), encrypted by default
+ * with SSE-S3 (AES256; a KMS key would force kms:Decrypt into Triton's otherwise two-action policy), ACLs
+ * disabled, all four public-access blocks on, and a policy that denies any request not made over TLS.
+ *
+ * The local `triton-models/` tree is uploaded one object per file, so changing a model file changes the stack
+ * and `pulumi preview` shows exactly which files move. Tooling (tools/, TypeScript, Python, Markdown) is not
+ * uploaded. `model.onnx` is generated (git-ignored) and must be exported into
+ * `<modelName>/<modelVersion>/` before `pulumi up`: a prod stack refuses to deploy without it; a dev stack
+ * warns and uploads the rest, so `pulumi preview` works on a fresh clone (CI) and Triton reports the model
+ * unavailable until you export it and run `pulumi up` again.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ModelRepositoryArgs {
+  /** Local Triton model repository (directory of <model>/<version>/...). */
+  localPath: string;
+  /** Key prefix in the bucket. */
+  bucketPrefix: string;
+  modelName: string;
+  modelVersion: string;
+  /** true in prod: a missing model.onnx is an error, and bucket deletion is refused. */
+  requireModelArtifact: boolean;
+  deletionProtection: boolean;
+  /** IRSA: the cluster's OIDC provider. */
+  oidcProviderArn: pulumi.Input<string>;
+  /** Issuer without scheme, e.g. oidc.eks.us-east-1.amazonaws.com/id/ABC. */
+  oidcIssuer: pulumi.Input<string>;
+  serviceAccountNamespace: string;
+  serviceAccountName: string;
+  tags: Record<string, string>;
+}
+
+export interface ModelFile {
+  /** Path relative to the repository root, with forward slashes. */
+  relativePath: string;
+  absolutePath: string;
+  sha256: string;
+}
+
+const SKIPPED_DIRECTORIES = new Set(["tools", "node_modules", "__pycache__"]);
+const SKIPPED_EXTENSIONS = new Set([".ts", ".js", ".py", ".pyc", ".md", ".map"]);
+
+/** Files of a local Triton model repository that belong in S3, sorted for a stable plan. */
+export function listModelFiles(root: string): ModelFile[] {
+  const files: ModelFile[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith(".")) continue;
+      const absolutePath = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(absolutePath);
+      } else if (entry.isFile() && !SKIPPED_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        files.push({
+          relativePath: path.relative(root, absolutePath).split(path.sep).join("/"),
+          absolutePath,
+          sha256: createHash("sha256").update(fs.readFileSync(absolutePath)).digest("hex"),
+        });
+      }
+    }
+  };
+  walk(root);
+  return files.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".json": "application/json",
+  ".pbtxt": "text/plain",
+  ".txt": "text/plain",
+  ".onnx": "application/octet-stream",
+};
+
+export class ModelRepository extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  /** s3://<bucket>/<prefix>, Triton's --model-repository. */
+  readonly repositoryUri: pulumi.Output<string>;
+  readonly tritonRoleArn: pulumi.Output<string>;
+  /** Object keys uploaded, in order. */
+  readonly objectKeys: string[];
+
+  constructor(name: string, args: ModelRepositoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("clinical:aws:ModelRepository", name, {}, opts);
+    const parent = { parent: this };
+    const { tags } = args;
+
+    const artifact = path.join(args.localPath, args.modelName, args.modelVersion, "model.onnx");
+    if (!fs.existsSync(artifact)) {
+      const message =
+        `model artifact ${artifact} does not exist; export the model into ` +
+        `${path.join(args.localPath, args.modelName, args.modelVersion)}/ before pulumi up (see triton-models/README.md)`;
+      if (args.requireModelArtifact) throw new pulumi.RunError(message);
+      pulumi.log.warn(
+        `${message}. Triton will report ${args.modelName} unavailable until it is uploaded.`,
+        this,
+      );
+    }
+    const files = fs.existsSync(args.localPath) ? listModelFiles(args.localPath) : [];
+
+    const protection = {
+      parent: this,
+      protect: args.deletionProtection,
+      retainOnDelete: args.deletionProtection,
+    };
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { bucketPrefix: "clinical-models-", forceDestroy: !args.deletionProtection, tags },
+      protection,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      parent,
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access-block`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        bucket: bucket.id,
+        policy: bucket.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this, dependsOn: [publicAccessBlock] },
+    );
+
+    this.objectKeys = [];
+    for (const file of files) {
+      const key = `${args.bucketPrefix}/${file.relativePath}`;
+      new aws.s3.BucketObjectv2(
+        `${name}/${file.relativePath}`,
+        {
+          bucket: bucket.id,
+          key,
+          source: new pulumi.asset.FileAsset(file.absolutePath),
+          sourceHash: file.sha256,
+          contentType: CONTENT_TYPES[path.extname(file.relativePath)] ?? "application/octet-stream",
+          serverSideEncryption: "AES256",
+          tags: { ...tags, sha256: file.sha256 },
+        },
+        { parent: this, dependsOn: [ownership, versioning, encryption] },
+      );
+      this.objectKeys.push(key);
+    }
+
+    const tritonRole = new aws.iam.Role(
+      `${name}-triton`,
+      {
+        description: `Triton in ${args.serviceAccountNamespace}/${args.serviceAccountName}: read the model repository`,
+        assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuer]).apply(([providerArn, issuer]) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Federated: providerArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                  StringEquals: {
+                    [`${issuer}:sub`]: `system:serviceaccount:${args.serviceAccountNamespace}:${args.serviceAccountName}`,
+                    [`${issuer}:aud`]: "sts.amazonaws.com",
+                  },
+                },
+              },
+            ],
+          }),
+        ),
+        tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-triton-read`,
+      {
+        role: tritonRole.id,
+        policy: bucket.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "ListModelRepository",
+                Effect: "Allow",
+                Action: "s3:ListBucket",
+                Resource: arn,
+                Condition: { StringLike: { "s3:prefix": [args.bucketPrefix, `${args.bucketPrefix}/*`] } },
+              },
+              {
+                Sid: "ReadModelFiles",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: `${arn}/${args.bucketPrefix}/*`,
+              },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.repositoryUri = pulumi.interpolate`s3://${bucket.bucket}/${args.bucketPrefix}`;
+    this.tritonRoleArn = tritonRole.arn;
+    this.registerOutputs({
+      bucketName: this.bucketName,
+      repositoryUri: this.repositoryUri,
+      tritonRoleArn: this.tritonRoleArn,
+    });
+  }
+}

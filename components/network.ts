@@ -1,0 +1,157 @@
+/**
+ * The VPC the cluster lives in: one public and one private subnet per availability zone, an internet gateway
+ * for the public tier, and NAT for the private tier (one shared NAT in dev, one per AZ in prod so losing an
+ * AZ does not cut the others off). Subnets carry the tags the AWS Load Balancer Controller uses to place
+ * internet-facing (`kubernetes.io/role/elb`) and internal (`kubernetes.io/role/internal-elb`) load balancers.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type NetworkConfig, parseCidr } from "./config";
+
+export interface NetworkArgs {
+  config: NetworkConfig;
+  /** Used for the kubernetes.io/cluster/<name> subnet tag. */
+  clusterName: string;
+  tags: Record<string, string>;
+}
+
+/** Private subnets get /19s (8k addresses each: pods take VPC IPs with the VPC CNI); public subnets /20s. */
+export function subnetCidrs(vpcCidr: string, index: number): { privateCidr: string; publicCidr: string } {
+  const parsed = parseCidr(vpcCidr);
+  if (parsed?.prefix !== 16) throw new Error(`subnetCidrs needs a /16, got ${vpcCidr}`);
+  const [a, b] = parsed.octets;
+  return { privateCidr: `${a}.${b}.${index * 32}.0/19`, publicCidr: `${a}.${b}.${128 + index * 16}.0/20` };
+}
+
+export class Network extends pulumi.ComponentResource {
+  readonly vpcId: pulumi.Output<string>;
+  readonly publicSubnetIds: pulumi.Output<string>[];
+  readonly privateSubnetIds: pulumi.Output<string>[];
+  readonly natGatewayIds: pulumi.Output<string>[];
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("clinical:aws:Network", name, {}, opts);
+    const parent = { parent: this };
+    const { config, tags } = args;
+    const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
+
+    const zones = aws.getAvailabilityZonesOutput({ state: "available" }, parent);
+    const zoneAt = (i: number) =>
+      zones.names.apply((names) => {
+        const zone = names[i];
+        if (!zone) {
+          throw new Error(
+            `availabilityZoneCount is ${config.availabilityZoneCount} but the region has only ${names.length} available zones`,
+          );
+        }
+        return zone;
+      });
+
+    const vpc = new aws.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: config.vpcCidr,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: { ...tags, Name: `${name}-vpc` },
+      },
+      parent,
+    );
+    const internetGateway = new aws.ec2.InternetGateway(
+      `${name}-igw`,
+      { vpcId: vpc.id, tags: { ...tags, Name: `${name}-igw` } },
+      parent,
+    );
+    const publicRoutes = new aws.ec2.RouteTable(
+      `${name}-public`,
+      {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
+        tags: { ...tags, Name: `${name}-public` },
+      },
+      parent,
+    );
+
+    this.publicSubnetIds = [];
+    this.privateSubnetIds = [];
+    this.natGatewayIds = [];
+    const natCount = config.natGateways === "perAz" ? config.availabilityZoneCount : 1;
+
+    for (let i = 0; i < config.availabilityZoneCount; i++) {
+      const { privateCidr, publicCidr } = subnetCidrs(config.vpcCidr, i);
+      const publicSubnet = new aws.ec2.Subnet(
+        `${name}-public-${i}`,
+        {
+          vpcId: vpc.id,
+          cidrBlock: publicCidr,
+          availabilityZone: zoneAt(i),
+          // Nodes live in private subnets; nothing launched here should get a public IP implicitly.
+          mapPublicIpOnLaunch: false,
+          tags: { ...tags, ...clusterTag, Name: `${name}-public-${i}`, "kubernetes.io/role/elb": "1" },
+        },
+        parent,
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-public-${i}`,
+        { subnetId: publicSubnet.id, routeTableId: publicRoutes.id },
+        parent,
+      );
+      this.publicSubnetIds.push(publicSubnet.id);
+
+      if (i < natCount) {
+        const eip = new aws.ec2.Eip(
+          `${name}-nat-${i}`,
+          { domain: "vpc", tags: { ...tags, Name: `${name}-nat-${i}` } },
+          parent,
+        );
+        const nat = new aws.ec2.NatGateway(
+          `${name}-nat-${i}`,
+          { allocationId: eip.id, subnetId: publicSubnet.id, tags: { ...tags, Name: `${name}-nat-${i}` } },
+          { parent: this, dependsOn: [internetGateway] },
+        );
+        this.natGatewayIds.push(nat.id);
+      }
+
+      const privateSubnet = new aws.ec2.Subnet(
+        `${name}-private-${i}`,
+        {
+          vpcId: vpc.id,
+          cidrBlock: privateCidr,
+          availabilityZone: zoneAt(i),
+          mapPublicIpOnLaunch: false,
+          tags: {
+            ...tags,
+            ...clusterTag,
+            Name: `${name}-private-${i}`,
+            "kubernetes.io/role/internal-elb": "1",
+          },
+        },
+        parent,
+      );
+      const natId = this.natGatewayIds[config.natGateways === "perAz" ? i : 0];
+      const privateRoutes = new aws.ec2.RouteTable(
+        `${name}-private-${i}`,
+        {
+          vpcId: vpc.id,
+          routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natId }],
+          tags: { ...tags, Name: `${name}-private-${i}` },
+        },
+        parent,
+      );
+      new aws.ec2.RouteTableAssociation(
+        `${name}-private-${i}`,
+        { subnetId: privateSubnet.id, routeTableId: privateRoutes.id },
+        parent,
+      );
+      this.privateSubnetIds.push(privateSubnet.id);
+    }
+
+    this.vpcId = vpc.id;
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      natGatewayIds: this.natGatewayIds,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The clinical inference platform stack. This file only wires components together from the validated stack
+ * configuration and exports the stack outputs; every decision lives in components/.
+ */
+import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "./components/cluster";
+import { loadConfig } from "./components/config";
+import { NvidiaDevicePlugin } from "./components/device-plugin";
+import { ImageRegistry } from "./components/image-registry";
+import { ModelRepository } from "./components/model-repository";
+import { Network } from "./components/network";
+import { NodePools } from "./components/node-pools";
+
+const config = loadConfig();
+const { tags } = config;
+
+// --- AWS layer ---------------------------------------------------------------------------------------------
+const network = new Network("network", { config: config.network, clusterName: config.cluster.name, tags });
+
+const cluster = new Cluster("cluster", {
+  config: config.cluster,
+  vpcId: network.vpcId,
+  publicSubnetIds: network.publicSubnetIds,
+  privateSubnetIds: network.privateSubnetIds,
+  deletionProtection: config.deletionProtection,
+  kmsDeletionWindowDays: config.kmsDeletionWindowDays,
+  tags,
+});
+
+const nodePools = new NodePools("nodes", {
+  cluster: cluster.eksCluster,
+  clusterName: cluster.name,
+  subnetIds: network.privateSubnetIds,
+  system: config.systemNodes,
+  gpu: config.gpuNodes,
+  tags,
+});
+
+new NvidiaDevicePlugin("nvidia-device-plugin", {
+  provider: cluster.provider,
+  image: config.devicePlugin.image,
+});
+
+const modelRepository = new ModelRepository("model-repository", {
+  localPath: path.resolve(__dirname, config.modelRepository.localPath),
+  bucketPrefix: config.modelRepository.bucketPrefix,
+  modelName: config.workloads.triton.modelName,
+  modelVersion: config.workloads.triton.modelVersion,
+  requireModelArtifact: config.environment === "prod",
+  deletionProtection: config.deletionProtection,
+  oidcProviderArn: cluster.oidcProviderArn,
+  oidcIssuer: cluster.oidcIssuer,
+  serviceAccountNamespace: config.workloads.namespaces.triton,
+  serviceAccountName: config.workloads.triton.serviceAccountName,
+  tags,
+});
+
+const imageRegistry = new ImageRegistry("image-registry", {
+  config: config.imageRegistry,
+  deletionProtection: config.deletionProtection,
+  tags,
+});
+
+// --- Workload layer ----------------------------------------------------------------------------------------
+// LEAD: wire the Kubernetes workload components here from config.workloads (namespaces, gateway, Triton,
+// ingress, auth, monitoring), passing cluster.provider, modelRepository.repositoryUri,
+// modelRepository.tritonRoleArn, gatewayImage, network.vpcId, config.region, and dependsOn: [nodePools] where
+// pods must schedule. Then export gatewayUrl, jwtIssuer, jwks, tritonUrl and namespaces below.
+
+// --- Outputs (documented in README.md "Stack outputs") -----------------------------------------------------
+export const environment = config.environment;
+export const region = config.region;
+export const vpcId = network.vpcId;
+export const clusterName = cluster.name;
+export const kubeconfig = cluster.kubeconfig;
+export const oidcProviderArn = cluster.oidcProviderArn;
+export const nodeRoleArn = nodePools.nodeRoleArn;
+export const modelBucketName = modelRepository.bucketName;
+export const modelRepositoryUri = modelRepository.repositoryUri;
+export const tritonRoleArn = modelRepository.tritonRoleArn;
+export const ecrRepositoryUrl = imageRegistry.repositoryUrl;
+/** Full gateway image reference, when gatewayImageTag is set. */
+export const gatewayImage: pulumi.Output<string> | undefined =
+  config.workloads.gateway.imageTag === undefined
+    ? undefined
+    : imageRegistry.imageReference(config.workloads.gateway.imageTag);
