@@ -1,0 +1,375 @@
+import path from "node:path";
+import type { BackendConfig, DeidConfig, DeidOperator, PhiType } from "./contracts";
+import { PHI_TYPES } from "./contracts";
+
+/**
+ * The gateway's whole environment contract, parsed once at start. Every bad value fails with one sentence
+ * naming the variable, what it must be and what it was, so a misconfigured pod says why in its first log line.
+ */
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Only asymmetric algorithms: a shared-secret algorithm would let anyone holding the public key mint tokens. */
+export const ALLOWED_JWT_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
+export const SCOPES = {
+  invoke: "inference:invoke",
+  deidentify: "phi:deidentify",
+} as const;
+export const ALL_SCOPES: readonly string[] = [SCOPES.invoke, SCOPES.deidentify];
+
+export const DEID_OPERATORS: readonly DeidOperator[] = [
+  "replace",
+  "surrogate",
+  "mask",
+  "hash",
+  "redact",
+  "shift",
+];
+
+/** Where `npm start` keeps generated development secrets: git-ignored via `.local/`. */
+export const DEFAULT_LOCAL_DEV_DIR = path.resolve(__dirname, "..", "..", ".local", "dev-keys");
+export const LOCAL_DEV_ISSUER = "urn:clinical-inference:local-dev";
+export const LOCAL_DEV_CLIENT_ID = "local-dev";
+
+export interface LocalDevFiles {
+  dir: string;
+  signingKeyFile: string;
+  jwksFile: string;
+  clientsFile: string;
+  clientSecretFile: string;
+  deidKeyFile: string;
+}
+
+export function localDevFiles(dir: string): LocalDevFiles {
+  return {
+    dir,
+    signingKeyFile: path.join(dir, "signing-key.pem"),
+    jwksFile: path.join(dir, "jwks.json"),
+    clientsFile: path.join(dir, "clients.json"),
+    clientSecretFile: path.join(dir, "client-secret.txt"),
+    deidKeyFile: path.join(dir, "deid.key"),
+  };
+}
+
+export type JwksSource = { kind: "file"; path: string } | { kind: "url"; url: URL };
+
+export interface AuthConfig {
+  issuer: string;
+  audience: string;
+  algorithms: string[];
+  clockToleranceS: number;
+  jwks: JwksSource;
+  tokenCacheSize: number;
+}
+
+export interface OAuthConfig {
+  signingKeyFile: string;
+  clientsFile: string;
+  tokenTtlS: number;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  metricsPort: number;
+  maxBodyBytes: number;
+  maxTextChars: number;
+  maxBatchTexts: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface LimitsConfig {
+  rateLimitRps: number;
+  rateLimitBurst: number;
+  maxInflight: number;
+  maxPending: number;
+}
+
+export type DeidSettings = Omit<DeidConfig, "key"> & { keyFile: string };
+
+export interface GatewayConfig {
+  /** local-dev: no JWKS configured and not production; secrets are generated under localDev.dir. */
+  mode: "local-dev" | "configured";
+  localDev?: LocalDevFiles;
+  logLevel: string;
+  http: HttpConfig;
+  auth: AuthConfig;
+  /** Undefined when the gateway does not issue tokens (POST /oauth2/token answers 404). */
+  oauth?: OAuthConfig;
+  limits: LimitsConfig;
+  backend: BackendConfig;
+  deid: DeidSettings;
+}
+
+class Reader {
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    if (value === undefined) return undefined;
+    const trimmed = value.trim();
+    return trimmed === "" ? undefined : trimmed;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new ConfigError(`${name} must be an integer ${min}-${max}, got ${JSON.stringify(value)}`);
+    }
+    return Number(value);
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+      throw new ConfigError(`${name} must be a number ${min}-${max}, got ${JSON.stringify(value)}`);
+    }
+    return parsed;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (["on", "true", "1", "yes"].includes(value)) return true;
+    if (["off", "false", "0", "no"].includes(value)) return false;
+    throw new ConfigError(`${name} must be one of on/off/true/false/1/0, got ${JSON.stringify(value)}`);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+    }
+    return value as T;
+  }
+
+  url(name: string, fallback?: string): URL | undefined {
+    const value = this.raw(name) ?? fallback;
+    if (value === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new ConfigError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new ConfigError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    }
+    return parsed;
+  }
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function parseAlgorithms(r: Reader): string[] {
+  const value = r.string("JWT_ALGORITHMS", "RS256,ES256");
+  const algorithms = value
+    .split(",")
+    .map((a) => a.trim())
+    .filter((a) => a !== "");
+  const bad = algorithms.find((a) => !(ALLOWED_JWT_ALGORITHMS as readonly string[]).includes(a));
+  if (bad !== undefined || algorithms.length === 0) {
+    throw new ConfigError(
+      `JWT_ALGORITHMS must be a comma-separated list of ${ALLOWED_JWT_ALGORITHMS.join(", ")}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return [...new Set(algorithms)];
+}
+
+function parseBuckets(r: Reader): number[] {
+  const value = r.string("SEQUENCE_BUCKETS", "16,32,64,128,256,512");
+  const parts = value.split(",").map((p) => p.trim());
+  const buckets = parts.map(Number);
+  const valid =
+    parts.every((p) => /^\d+$/.test(p)) &&
+    buckets.every((b, i) => b >= 2 && b <= 512 && (i === 0 || b > (buckets[i - 1] as number)));
+  if (!valid) {
+    throw new ConfigError(
+      `SEQUENCE_BUCKETS must be strictly ascending integers 2-512 separated by commas, got ${JSON.stringify(value)}`,
+    );
+  }
+  return buckets;
+}
+
+function parseOperators(r: Reader): Partial<Record<PhiType, DeidOperator>> {
+  const value = r.raw("DEID_OPERATORS");
+  const operators: Partial<Record<PhiType, DeidOperator>> = {};
+  if (value === undefined) return operators;
+  for (const pair of value.split(",")) {
+    const [type, operator, ...rest] = pair.split("=").map((s) => s.trim());
+    if (!(PHI_TYPES as readonly string[]).includes(type ?? "")) {
+      throw new ConfigError(
+        `DEID_OPERATORS entries must be TYPE=operator with TYPE one of ${PHI_TYPES.join(", ")}, got ${JSON.stringify(pair.trim())}`,
+      );
+    }
+    if (rest.length > 0 || !DEID_OPERATORS.includes(operator as DeidOperator)) {
+      throw new ConfigError(
+        `DEID_OPERATORS operator for ${type} must be one of ${DEID_OPERATORS.join(", ")}, got ${JSON.stringify(pair.trim())}`,
+      );
+    }
+    operators[type as PhiType] = operator as DeidOperator;
+  }
+  return operators;
+}
+
+/** Resolves a file path from the environment against the working directory, as a shell user expects. */
+function filePath(r: Reader, name: string): string | undefined {
+  const value = r.raw(name);
+  return value === undefined ? undefined : path.resolve(value);
+}
+
+export function parseConfig(env: Env = process.env): GatewayConfig {
+  const r = new Reader(env);
+  const production = env.NODE_ENV === "production";
+
+  const jwksUrl = r.url("JWT_JWKS_URL");
+  const jwksFile = filePath(r, "JWT_JWKS_FILE");
+  if (jwksUrl && jwksFile) {
+    throw new ConfigError("JWT_JWKS_URL and JWT_JWKS_FILE are both set: set exactly one");
+  }
+  const localDevMode = !jwksUrl && !jwksFile;
+  if (localDevMode && production) {
+    throw new ConfigError(
+      "JWT_JWKS_URL or JWT_JWKS_FILE is required when NODE_ENV=production (generated development keys are only for local runs)",
+    );
+  }
+  const localDev = localDevMode
+    ? localDevFiles(path.resolve(r.string("LOCAL_DEV_DIR", DEFAULT_LOCAL_DEV_DIR)))
+    : undefined;
+
+  const issuer = r.raw("JWT_ISSUER") ?? (localDev ? LOCAL_DEV_ISSUER : undefined);
+  if (issuer === undefined) {
+    throw new ConfigError("JWT_ISSUER is required when JWT_JWKS_URL or JWT_JWKS_FILE is set");
+  }
+
+  const port = r.int("PORT", 8080, 0, 65535);
+  const metricsPort = r.int("METRICS_PORT", 9090, 0, 65535);
+  if (port === metricsPort && port !== 0) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT, both are ${port}`);
+  }
+
+  const signingKeyFile = filePath(r, "OAUTH_SIGNING_KEY_FILE") ?? localDev?.signingKeyFile;
+  const clientsFile = filePath(r, "OAUTH_CLIENTS_FILE") ?? localDev?.clientsFile;
+  if ((signingKeyFile === undefined) !== (clientsFile === undefined)) {
+    throw new ConfigError(
+      "OAUTH_SIGNING_KEY_FILE and OAUTH_CLIENTS_FILE must be set together (the token endpoint needs both)",
+    );
+  }
+  const tokenTtlS = r.int("OAUTH_TOKEN_TTL_S", 300, 30, 3600);
+
+  const kind = r.oneOf("BACKEND", "embedded", ["embedded", "triton"] as const);
+  const modelVersion = r.raw("MODEL_VERSION");
+  if (modelVersion !== undefined && !/^[1-9]\d*$/.test(modelVersion)) {
+    throw new ConfigError(`MODEL_VERSION must be a positive integer, got ${JSON.stringify(modelVersion)}`);
+  }
+  if (kind === "triton" && modelVersion === undefined) {
+    throw new ConfigError(
+      "MODEL_VERSION is required when BACKEND=triton (pin the version the gateway expects)",
+    );
+  }
+  const modelName = r.string("MODEL_NAME", "distilbert_sst2");
+  if (!/^[A-Za-z0-9_.-]+$/.test(modelName)) {
+    throw new ConfigError(
+      `MODEL_NAME must contain only letters, digits, _ . -, got ${JSON.stringify(modelName)}`,
+    );
+  }
+
+  const deidKeyFile = filePath(r, "DEID_KEY_FILE") ?? localDev?.deidKeyFile;
+  if (deidKeyFile === undefined) {
+    throw new ConfigError("DEID_KEY_FILE is required when JWT_JWKS_URL or JWT_JWKS_FILE is set");
+  }
+
+  return {
+    mode: localDev ? "local-dev" : "configured",
+    localDev,
+    logLevel: r.oneOf("LOG_LEVEL", "info", LOG_LEVELS),
+    http: {
+      host: r.string("HOST", "0.0.0.0"),
+      port,
+      metricsPort,
+      maxBodyBytes: r.int("MAX_BODY_BYTES", 65536, 64, 16 * 1024 * 1024),
+      maxTextChars: r.int("MAX_TEXT_CHARS", 8192, 1, 1_000_000),
+      maxBatchTexts: r.int("MAX_BATCH_TEXTS", 32, 1, 1024),
+      shutdownTimeoutMs: r.int("SHUTDOWN_TIMEOUT_MS", 25000, 0, 600000),
+    },
+    auth: {
+      issuer,
+      audience: r.string("JWT_AUDIENCE", "clinical-inference"),
+      algorithms: parseAlgorithms(r),
+      clockToleranceS: r.int("JWT_CLOCK_TOLERANCE_S", 30, 0, 300),
+      jwks: jwksUrl
+        ? { kind: "url", url: jwksUrl }
+        : { kind: "file", path: jwksFile ?? (localDev as LocalDevFiles).jwksFile },
+      tokenCacheSize: r.int("TOKEN_CACHE_SIZE", 10000, 0, 1_000_000),
+    },
+    oauth:
+      signingKeyFile !== undefined && clientsFile !== undefined
+        ? { signingKeyFile, clientsFile, tokenTtlS }
+        : undefined,
+    limits: {
+      rateLimitRps: r.number("RATE_LIMIT_RPS", 50, 0.01, 1_000_000),
+      rateLimitBurst: r.int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
+      maxInflight: r.int("MAX_INFLIGHT", 64, 1, 100_000),
+      maxPending: r.int("MAX_PENDING", 256, 0, 1_000_000),
+    },
+    backend: {
+      kind,
+      modelRepository: path.resolve(
+        r.string("MODEL_REPOSITORY", path.resolve(__dirname, "..", "..", "triton-models")),
+      ),
+      modelName,
+      modelVersion,
+      sequenceBuckets: parseBuckets(r),
+      batching: {
+        enabled: r.bool("BATCHING", true),
+        maxBatchSize: r.int("BATCH_MAX_SIZE", 16, 1, 1024),
+        maxQueueDelayMs: r.number("BATCH_MAX_QUEUE_DELAY_MS", 4, 0, 1000),
+        maxQueueSize: r.int("BATCH_MAX_QUEUE", 512, 1, 1_000_000),
+      },
+      embedded: {
+        intraOpThreads: r.int("ORT_INTRA_OP_THREADS", 0, 0, 256),
+        interOpThreads: r.int("ORT_INTER_OP_THREADS", 0, 0, 256),
+      },
+      triton: {
+        url: (r.url("TRITON_URL", "http://localhost:8000") as URL).toString().replace(/\/$/, ""),
+        timeoutMs: r.int("TRITON_TIMEOUT_MS", 2000, 1, 600000),
+        retries: r.int("TRITON_RETRIES", 1, 0, 10),
+        binary: r.bool("TRITON_BINARY", true),
+      },
+    },
+    deid: {
+      defaultOperator: r.oneOf("DEID_DEFAULT_OPERATOR", "replace", DEID_OPERATORS),
+      operators: parseOperators(r),
+      strict: r.bool("DEID_STRICT", false),
+      maxShiftDays: r.int("DEID_MAX_SHIFT_DAYS", 365, 1, 3650),
+      keyFile: deidKeyFile,
+    },
+  };
+}

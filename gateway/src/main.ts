@@ -1,0 +1,113 @@
+import { readJwksFile } from "./auth/verifier";
+import { type AuthConfig, ConfigError, type GatewayConfig, parseConfig } from "./config";
+import type { InferenceBackend } from "./contracts";
+import { createDeidentifier } from "./deid/index";
+import { createBackend } from "./inference/index";
+import { ensureLocalDevFiles, readDeidKey, readLocalDevClientSecret } from "./local-dev";
+import { createLogger } from "./logger";
+import { createMetrics } from "./metrics";
+import { loadClients } from "./oauth/clients";
+import { loadSigner, type TokenSigner } from "./oauth/signer";
+import { startGateway } from "./server";
+
+/** Wires the real de-identifier and inference backend into the HTTP app and runs it until SIGTERM. */
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  if (config.localDev) await ensureLocalDevFiles(config.localDev);
+  const logger = createLogger(config.logLevel);
+  const metrics = createMetrics();
+
+  const { keyFile, ...deidSettings } = config.deid;
+  const deidentifier = createDeidentifier({ ...deidSettings, key: readDeidKey(keyFile) });
+  const backend = createBackend(config.backend, {
+    logger: logger.child({ component: "inference" }),
+    onBatch: (size, bucket) => metrics.batchSize.observe({ sequence_bucket: String(bucket) }, size),
+  });
+  const oauth = config.oauth
+    ? {
+        signer: await loadSigner(config.oauth.signingKeyFile),
+        clients: loadClients(config.oauth.clientsFile),
+      }
+    : undefined;
+  const publishedKeys = config.auth.jwks.kind === "file" ? readJwksFile(config.auth.jwks.path) : undefined;
+
+  const running = await startGateway({
+    config,
+    logger,
+    metrics,
+    deidentifier,
+    backend,
+    oauth,
+    publishedKeys,
+  });
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      running.shutdown(signal).then((code) => process.exit(code));
+    });
+  }
+  startBackend(backend, logger);
+  if (config.localDev && oauth) await printLocalWalkthrough(config, oauth.signer, running.port);
+}
+
+/**
+ * The embedded model is part of this process, so failing to load it is fatal. Triton may start after the
+ * gateway (or restart), so its start is retried while /readyz keeps the pod out of rotation.
+ */
+function startBackend(backend: InferenceBackend, logger: ReturnType<typeof createLogger>) {
+  const attempt = (n: number): void => {
+    backend.start().then(
+      () => logger.info({ model: backend.modelInfo(), backend: backend.kind }, "inference backend ready"),
+      (err: Error) => {
+        if (backend.kind === "embedded") {
+          logger.fatal({ err: { name: err.name, message: err.message } }, "embedded backend failed to start");
+          process.exit(1);
+        }
+        const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(n, 5));
+        logger.warn(
+          { err: { name: err.name, message: err.message }, retryInMs: delayMs },
+          "backend not ready",
+        );
+        setTimeout(() => attempt(n + 1), delayMs).unref();
+      },
+    );
+  };
+  attempt(0);
+}
+
+async function printLocalWalkthrough(
+  config: GatewayConfig,
+  signer: TokenSigner,
+  port: number,
+): Promise<void> {
+  const auth: AuthConfig = config.auth;
+  const token = await signer.sign({
+    issuer: auth.issuer,
+    audience: auth.audience,
+    clientId: "local-dev",
+    scope: "inference:invoke phi:deidentify",
+    ttlSeconds: 3600,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const secret = config.localDev ? readLocalDevClientSecret(config.localDev) : "";
+  process.stderr.write(
+    [
+      "",
+      `Local development gateway on ${base} (dev keys in ${config.localDev?.dir}).`,
+      'A token valid for one hour (or run: npm run token -- --scope "inference:invoke phi:deidentify"):',
+      "",
+      `  TOKEN=${token}`,
+      `  curl -s ${base}/v1/sentiment -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
+      `    -d '{"text":"Patient John Smith (MRN 12345678) felt much better after the visit on 03/14/2024."}'`,
+      "",
+      "Or get one from the token endpoint with the local client:",
+      `  curl -s ${base}/oauth2/token -u 'local-dev:${secret}' -d grant_type=client_credentials`,
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((err: unknown) => {
+  const message = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`gateway: ${message.split("\n")[0]}\n`);
+  process.exit(1);
+});

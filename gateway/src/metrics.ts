@@ -1,0 +1,109 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Prometheus metrics, on their own registry so tests can build several apps in one process. Label values
+ * are route templates, status codes, reasons and PHI type names: never request content.
+ */
+export interface GatewayMetrics {
+  registry: Registry;
+  requests: Counter<"route" | "method" | "status">;
+  requestDuration: Histogram<"route" | "method" | "status">;
+  authFailures: Counter<"reason">;
+  backendDuration: Histogram<"backend" | "outcome">;
+  batchSize: Histogram<"sequence_bucket">;
+  inflight: Gauge;
+  pending: Gauge;
+  backendQueueDepth: Gauge;
+  rateLimited: Counter;
+  overloadRejections: Counter;
+  phiEntities: Counter<"type">;
+  tokensIssued: Counter<"outcome">;
+  /** Read gauges from their sources right before a scrape. */
+  samplers: Array<() => void>;
+  render(): Promise<string>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const samplers: Array<() => void> = [];
+  const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  return {
+    registry,
+    requests: new Counter({
+      name: "gateway_http_requests_total",
+      help: "HTTP requests answered, by route template, method and status",
+      labelNames: ["route", "method", "status"],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: "gateway_http_request_duration_seconds",
+      help: "HTTP request latency from first byte read to response finished",
+      labelNames: ["route", "method", "status"],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    authFailures: new Counter({
+      name: "gateway_auth_failures_total",
+      help: "Rejected access tokens and client authentications, by reason",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    backendDuration: new Histogram({
+      name: "gateway_backend_duration_seconds",
+      help: "Time spent in the inference backend per call (one call per request), by outcome",
+      labelNames: ["backend", "outcome"],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: "gateway_backend_batch_size",
+      help: "Sizes of the batches the backend ran, by padded sequence bucket",
+      labelNames: ["sequence_bucket"],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    inflight: new Gauge({
+      name: "gateway_backend_inflight_requests",
+      help: "Requests currently being served by the backend",
+      registers: [registry],
+    }),
+    pending: new Gauge({
+      name: "gateway_pending_requests",
+      help: "Requests waiting in the gateway for a backend slot",
+      registers: [registry],
+    }),
+    backendQueueDepth: new Gauge({
+      name: "gateway_backend_queue_depth",
+      help: "Items waiting in the backend's batching queue",
+      registers: [registry],
+    }),
+    rateLimited: new Counter({
+      name: "gateway_rate_limited_total",
+      help: "Requests refused with 429 by the per-client rate limit",
+      registers: [registry],
+    }),
+    overloadRejections: new Counter({
+      name: "gateway_overload_rejections_total",
+      help: "Requests refused with 503 because the bounded in-flight and pending slots were full",
+      registers: [registry],
+    }),
+    phiEntities: new Counter({
+      name: "gateway_phi_entities_total",
+      help: "PHI entities removed, by identifier type",
+      labelNames: ["type"],
+      registers: [registry],
+    }),
+    tokensIssued: new Counter({
+      name: "gateway_oauth_token_requests_total",
+      help: "POST /oauth2/token outcomes: issued or the OAuth2 error code",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    samplers,
+    async render() {
+      for (const sample of samplers) sample();
+      return registry.metrics();
+    },
+  };
+}
