@@ -55,7 +55,12 @@ export function validateBatcherOptions(options: BatcherOptions): void {
     }
   };
   check("maxBatchSize", options.maxBatchSize, 1);
-  check("maxQueueDelayMs", options.maxQueueDelayMs, 0);
+  // Fractions of a millisecond are allowed: the delay is compared against performance.now().
+  if (!Number.isFinite(options.maxQueueDelayMs) || options.maxQueueDelayMs < 0) {
+    throw new Error(
+      `batcher option maxQueueDelayMs must be a number >= 0, got ${String(options.maxQueueDelayMs)}`,
+    );
+  }
   check("maxQueueSize", options.maxQueueSize, 1);
   check("concurrency", options.concurrency, 1);
 }

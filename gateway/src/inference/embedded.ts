@@ -46,7 +46,11 @@ export class EmbeddedBackend implements InferenceBackend {
   ) {}
 
   start(): Promise<void> {
-    this.startPromise ??= this.load();
+    // A failed start is forgotten so that the caller can try again (e.g. Triton came up later).
+    this.startPromise ??= this.load().catch((err: unknown) => {
+      this.startPromise = undefined;
+      throw err;
+    });
     return this.startPromise;
   }
 
@@ -99,7 +103,13 @@ export class EmbeddedBackend implements InferenceBackend {
       onBatch: this.options.onBatch,
     });
 
-    await this.warmUp(buckets);
+    try {
+      await this.warmUp(buckets);
+    } catch (err) {
+      this.session = undefined;
+      await session.release();
+      throw new Error(`warm-up of ${artifacts.modelPath} failed: ${(err as Error).message}`);
+    }
     this.warmedUp = true;
     this.options.logger?.info(
       {

@@ -110,7 +110,11 @@ export class TritonBackend implements InferenceBackend {
   }
 
   start(): Promise<void> {
-    this.startPromise ??= this.connect();
+    // A failed start is forgotten so that the caller can try again (e.g. Triton came up later).
+    this.startPromise ??= this.connect().catch((err: unknown) => {
+      this.startPromise = undefined;
+      throw err;
+    });
     return this.startPromise;
   }
 
