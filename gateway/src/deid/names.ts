@@ -1,0 +1,307 @@
+/**
+ * NAME recognizer: a single left-to-right walk over word tokens that combines cues
+ * (titles, field labels, relatives, clinician credentials, "Last, First" order, initials) with the Census
+ * first-name and surname dictionaries, and suppresses eponyms ("Parkinson's disease", "Apgar score").
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  CLINICIAN_SUFFIXES,
+  DOTTED_ONLY_TITLES,
+  EPONYM_HEADS,
+  EPONYMS,
+  MONTHS,
+  NAME_CUE_WORDS,
+  NOT_NAMES,
+  RELATION_WORDS,
+  TITLES,
+  US_STATE_CODES,
+} from "./lexicon";
+import { type Span, span } from "./span";
+
+export interface NameDictionaries {
+  first: ReadonlySet<string>;
+  last: ReadonlySet<string>;
+}
+
+let cached: NameDictionaries | undefined;
+
+/** Loads gateway/data/names once; the path works from src/deid (tsx) and dist/deid (compiled). */
+export function nameDictionaries(): NameDictionaries {
+  if (cached) return cached;
+  const dir = join(__dirname, "..", "..", "data", "names");
+  const load = (file: string): Set<string> => {
+    const text = readFileSync(join(dir, file), "utf8");
+    return new Set(text.split("\n").filter((w) => w.length > 1));
+  };
+  cached = { first: load("first-names.txt"), last: load("surnames.txt") };
+  return cached;
+}
+
+interface Token {
+  text: string;
+  start: number;
+  end: number;
+  /** Lower-case, without a possessive "'s". */
+  key: string;
+  /** Capitalised word ("Smith", "McDonald", "O'Brien"). */
+  cap: boolean;
+  /** Single capital letter, optionally followed by a period token ("J" in "J. Smith"). */
+  initial: boolean;
+  /** A line break sits between this token and the previous one. */
+  newline: boolean;
+}
+
+const TOKEN = /\p{L}[\p{L}\p{M}'’]{0,40}(?:-\p{L}[\p{L}\p{M}'’]{0,40})?|\d{1,40}|[^\s\p{L}\d]/gu;
+const CAP = /^(?:\p{Lu}[\p{Ll}\p{M}'’]|(?:Mc|Mac|O'|O’|D')\p{Lu})/u;
+const UPPER_WORD = /^\p{Lu}{2,}$/u;
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let prevEnd = 0;
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
+    const t = m[0];
+    const start = m.index;
+    const gap = text.slice(prevEnd, start);
+    tokens.push({
+      text: t,
+      start,
+      end: start + t.length,
+      key: t.toLowerCase().replace(/['’]s$/, ""),
+      cap: CAP.test(t),
+      initial: t.length === 1 && t >= "A" && t <= "Z",
+      newline: gap.includes("\n"),
+    });
+    prevEnd = start + t.length;
+  }
+  return tokens;
+}
+
+const SENTENCE_END = new Set([".", "!", "?", ":", ";"]);
+
+export function detectNames(text: string, out: Span[], dicts: NameDictionaries = nameDictionaries()): void {
+  const tokens = tokenize(text);
+  const n = tokens.length;
+  const at = (i: number): Token | undefined => (i >= 0 && i < n ? tokens[i] : undefined);
+
+  const isStop = (t: Token): boolean =>
+    NOT_NAMES.has(t.key) || EPONYMS.has(t.key) || TITLES.has(t.key) || MONTHS.has(t.key);
+  const isFirst = (t: Token): boolean => t.cap && dicts.first.has(t.key);
+  const isLast = (t: Token): boolean => t.cap && dicts.last.has(t.key);
+  /** A word that may continue a name: capitalised and not ordinary vocabulary. */
+  const namePart = (t: Token | undefined): boolean => (t ? t.cap && !isStop(t) && !t.newline : false);
+  /** "J" or "J." */
+  const initialLen = (i: number): number => {
+    const t = at(i);
+    if (!t?.initial || t.newline) return 0;
+    return at(i + 1)?.text === "." && !at(i + 1)?.newline ? 2 : 1;
+  };
+  /** The name is an eponym when followed by a clinical head word ("Bell's palsy", "Hodgkin lymphoma"). */
+  const eponymAfter = (j: number): boolean => {
+    const next = at(j + 1);
+    const last = at(j);
+    if (next && EPONYM_HEADS.has(next.key)) return true;
+    // "Alzheimer's" alone, or "Smith's fracture" are clinical; a possessive plus head word was checked above.
+    return last !== undefined && /['’]s$/.test(last.text) && EPONYMS.has(last.key);
+  };
+  const sentenceStart = (i: number): boolean => {
+    const prev = at(i - 1);
+    return prev === undefined || SENTENCE_END.has(prev.text) || tokens[i]?.newline === true;
+  };
+
+  const emit = (i: number, j: number, score: number): void => {
+    const first = tokens[i] as Token;
+    const last = tokens[j] as Token;
+    let end = last.end;
+    if (/['’]s$/.test(last.text)) end -= 2;
+    out.push(span("NAME", first.start, end, score));
+  };
+
+  /**
+   * Collects a name starting at token i: initials and name parts, at most 4 words, first word forced.
+   * Returns the last token index, or -1 when there is no name there.
+   */
+  const collect = (i: number, forceFirst: boolean): number => {
+    let j = i;
+    let words = 0;
+    let last = -1;
+    while (j < n && words < 4) {
+      const init = initialLen(j);
+      const t = tokens[j] as Token;
+      if (init > 0 && j + init < n) {
+        // An initial counts only when a name word follows ("J. Smith"), not at the end ("Smith J.").
+        last = j + init - 1;
+        j += init;
+        words++;
+        continue;
+      }
+      if (t.newline && j > i) break;
+      const accept = forceFirst && j === i ? t.cap && !TITLES.has(t.key) : namePart(t);
+      if (!accept) break;
+      last = j;
+      j++;
+      words++;
+      if (/['’]s$/.test(t.text)) break;
+    }
+    // Trailing initial without a word after it: trim it.
+    while (last >= i && (tokens[last]?.initial || tokens[last]?.text === ".")) last--;
+    return last;
+  };
+
+  let i = 0;
+  while (i < n) {
+    const t = tokens[i] as Token;
+
+    // Title cue: "Dr. Smith", "Mrs. O'Brien", "Sister Mary Jo". Title itself is not part of the span.
+    if (t.cap && TITLES.has(t.key)) {
+      const dotted = at(i + 1)?.text === ".";
+      if (!DOTTED_ONLY_TITLES.has(t.key) || dotted) {
+        const s = i + (dotted ? 2 : 1);
+        const e = s < n ? collect(s, true) : -1;
+        if (e >= s) {
+          emit(s, e, 0.95);
+          i = e + 1;
+          continue;
+        }
+      }
+    }
+    if (NAME_CUE_WORDS.has(t.key) || RELATION_WORDS.has(t.key)) {
+      let s = i + 1;
+      while (
+        s < n &&
+        (at(s)?.text === ":" ||
+          at(s)?.text === "," ||
+          at(s)?.key === "name" ||
+          at(s)?.key === "named" ||
+          at(s)?.key === "is")
+      )
+        s++;
+      const cand = at(s);
+      const weakCue = t.key === "by" || t.key === "with" || t.key === "per";
+      if (cand && namePart(cand) && (!weakCue || isFirst(cand) || isLast(cand))) {
+        const e = collect(s, false);
+        if (e >= s && !eponymAfter(e)) {
+          emit(s, e, weakCue ? 0.8 : 0.9);
+          i = e + 1;
+          continue;
+        }
+      }
+    }
+
+    if (t.cap && !t.newline) {
+      // "Last, First [M.]": "Smith, John", "Nguyen, Thi B."; also "SMITH, JOHN".
+      const comma = at(i + 1);
+      const second = at(i + 2);
+      if (
+        comma?.text === "," &&
+        second &&
+        !second.newline &&
+        !isStop(t) &&
+        !isStop(second) &&
+        dicts.first.has(second.key) &&
+        second.cap &&
+        !US_STATE_CODES.has(second.text) &&
+        (dicts.last.has(t.key) || !dicts.first.has(t.key))
+      ) {
+        let e = i + 2;
+        const init = initialLen(e + 1);
+        if (init > 0) e += init;
+        emit(i, e, 0.85);
+        i = e + 1;
+        continue;
+      }
+    }
+    if (UPPER_WORD.test(t.text) && at(i + 1)?.text === ",") {
+      const second = at(i + 2);
+      if (second && UPPER_WORD.test(second.text) && dicts.last.has(t.key) && dicts.first.has(second.key)) {
+        if (!isStop(t) && !isStop(second)) {
+          emit(i, i + 2, 0.85);
+          i += 3;
+          continue;
+        }
+      }
+    }
+
+    // Initials then surname: "J. Smith", "J.R. Okafor".
+    const init = initialLen(i);
+    if (init > 0) {
+      let s = i + init;
+      const init2 = initialLen(s);
+      if (init2 > 0) s += init2;
+      const sur = at(s);
+      if (sur && namePart(sur) && isLast(sur) && !eponymAfter(s)) {
+        const e = collect(s, false);
+        emit(i, e, 0.8);
+        i = e + 1;
+        continue;
+      }
+    }
+
+    // Dictionary: first name, optional initial, then surname-like words: "Maria Lopez", "John Q. Public".
+    if (t.cap && !t.newline && dicts.first.has(t.key) && !EPONYMS.has(t.key) && !MONTHS.has(t.key)) {
+      const next = initialLen(i + 1) > 0 ? i + 1 + initialLen(i + 1) : i + 1;
+      const nt = at(next);
+      const stop = isStop(t);
+      if (nt && namePart(nt) && (!stop || isLast(nt))) {
+        const e = collect(next, false);
+        if (e >= next && !eponymAfter(e)) {
+          emit(i, e, stop ? 0.75 : 0.85);
+          i = e + 1;
+          continue;
+        }
+      }
+      if (!stop && !eponymAfter(i)) {
+        emit(i, i, 0.6);
+        i++;
+        continue;
+      }
+    }
+
+    // Credentials after a name: "Jane Doe, MD", "Kim RN".
+    if (CLINICIAN_SUFFIXES.has(t.key) && t.text === t.text.toUpperCase() && i > 0) {
+      let e = i - 1;
+      if (at(e)?.text === ",") e--;
+      let s = e;
+      while (s > 0 && s > e - 3 && (namePart(at(s - 1)) || at(s - 1)?.initial || at(s - 1)?.text === "."))
+        s--;
+      while (s <= e && !namePart(at(s)) && !at(s)?.initial) s++;
+      if (s <= e && namePart(at(e))) {
+        const already = out.length > 0 && (out[out.length - 1] as Span).end >= (tokens[s] as Token).start;
+        if (!already) emit(s, e, 0.9);
+      }
+    }
+
+    // A lone surname mid-sentence is weak evidence ("spoke with Okafor"); never at a sentence start.
+    if (t.cap && isLast(t) && !isStop(t) && !sentenceStart(i) && !eponymAfter(i) && t.key.length > 2) {
+      emit(i, i, 0.5);
+    }
+    i++;
+  }
+}
+
+/** Word tokens of a confidently found name that are distinctive enough to redact elsewhere. */
+export function namePartsForSecondPass(name: string): string[] {
+  const parts: string[] = [];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(name); m !== null; m = TOKEN.exec(name)) {
+    const w = m[0].replace(/['’]s$/, "");
+    const key = w.toLowerCase();
+    if (w.length < 2 || !CAP.test(w) || NOT_NAMES.has(key) || EPONYMS.has(key) || TITLES.has(key)) continue;
+    parts.push(w);
+  }
+  return parts;
+}
+
+/** Token boundaries for the second pass: returns [start, end, word] of every capitalised word. */
+export function capitalisedWords(text: string): Array<[number, number, string]> {
+  const words: Array<[number, number, string]> = [];
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
+    const w = m[0];
+    if (!CAP.test(w) && !UPPER_WORD.test(w)) continue;
+    const bare = w.replace(/['’]s$/, "");
+    words.push([m.index, m.index + bare.length, bare]);
+  }
+  return words;
+}
