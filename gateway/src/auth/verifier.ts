@@ -84,11 +84,11 @@ export function readJwksFile(file: string): JSONWebKeySet {
   return json as JSONWebKeySet;
 }
 
-export function keySetFor(config: AuthConfig): JWTVerifyGetKey {
+export function keySetFor(config: AuthConfig, options: { cooldownMs?: number } = {}): JWTVerifyGetKey {
   if (config.jwks.kind === "file") return jose.createLocalJWKSet(readJwksFile(config.jwks.path));
   // An unknown kid triggers a refetch, at most once per cooldown, so IdP key rotation is picked up.
   return jose.createRemoteJWKSet(config.jwks.url, {
-    cooldownDuration: 30_000,
+    cooldownDuration: options.cooldownMs ?? 30_000,
     cacheMaxAge: 10 * 60_000,
     timeoutDuration: 5_000,
   });
