@@ -1,0 +1,257 @@
+import { createHash, createPublicKey, type JsonWebKey, scryptSync } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import type * as inputs from "@pulumi/kubernetes/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { standardLabels } from "./labels";
+
+/**
+ * Token material for the gateway.
+ *
+ * Stack-issued mode (default): the stack generates an ECDSA P-256 signing key with @pulumi/tls. The private
+ * key exists only in Pulumi's encrypted state and in one Kubernetes Secret mounted into the gateway at
+ * OAUTH_SIGNING_KEY_FILE; the public half is published as a JWKS (ConfigMap file for JWT_JWKS_FILE and a stack
+ * output). OAuth2 client registrations are written to a Secret for OAUTH_CLIENTS_FILE with each client secret
+ * scrypt-hashed in the program, so the plaintext client secret never reaches the cluster.
+ *
+ * External IdP mode: the gateway verifies tokens against the IdP's JWKS URL and issuer; no signing key, no
+ * client registrations and no token endpoint exist.
+ */
+
+export interface OAuthClient {
+  clientId: string;
+  scopes: string[];
+}
+
+export type TokenAuthority =
+  | {
+      mode: "stack";
+      /** `iss` of the tokens the gateway mints (and expects). */
+      issuer: string;
+      clients: OAuthClient[];
+      /** clientId -> client secret (a secret Output from config); required when `clients` is not empty. */
+      clientSecrets?: pulumi.Input<Record<string, string>>;
+    }
+  | { mode: "external"; issuer: string; jwksUrl: string };
+
+export interface JwtKeysArgs {
+  provider: k8s.Provider;
+  namespace: pulumi.Input<string>;
+  authority: TokenAuthority;
+}
+
+/** What the gateway Deployment needs to consume the material: env, volumes, mounts and a rollout checksum. */
+export interface GatewayAuthWiring {
+  env: inputs.core.v1.EnvVar[];
+  volumes: inputs.core.v1.Volume[];
+  volumeMounts: inputs.core.v1.VolumeMount[];
+  /** SHA-256 (hex) over all key and client material; not secret, changes whenever the material changes. */
+  checksum: pulumi.Output<string>;
+}
+
+export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keyBytes: 32, saltBytes: 16 } as const;
+export const SIGNING_ALGORITHM = "ES256";
+export const MOUNTS = {
+  signingKey: { dir: "/etc/gateway/signing", file: "private-key.pem" },
+  clients: { dir: "/etc/gateway/clients", file: "clients.json" },
+  jwks: { dir: "/etc/gateway/jwks", file: "jwks.json" },
+} as const;
+/** Owner+group read only; the gateway reads them through its fsGroup. */
+const SECRET_FILE_MODE = 0o440;
+const MIN_CLIENT_SECRET_CHARS = 16;
+
+/** RFC 7638 JWK thumbprint (SHA-256, base64url) over the required members in lexicographic order. */
+export function jwkThumbprint(jwk: JsonWebKey): string {
+  let required: Record<string, unknown>;
+  switch (jwk.kty) {
+    case "EC":
+      required = { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+      break;
+    case "RSA":
+      required = { e: jwk.e, kty: jwk.kty, n: jwk.n };
+      break;
+    case "OKP":
+      required = { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+      break;
+    default:
+      throw new Error(`cannot compute a JWK thumbprint for key type ${String(jwk.kty)}`);
+  }
+  for (const [member, value] of Object.entries(required)) {
+    if (typeof value !== "string" || value === "")
+      throw new Error(`JWK is missing required member "${member}"`);
+  }
+  // JSON.stringify keeps insertion order, which is the lexicographic order written above.
+  return createHash("sha256").update(JSON.stringify(required)).digest("base64url");
+}
+
+/** A public JWKS document (as JSON text) for one PEM public key. */
+export function publicJwks(publicKeyPem: string, alg: string = SIGNING_ALGORITHM): string {
+  const jwk = createPublicKey(publicKeyPem).export({ format: "jwk" });
+  const kid = jwkThumbprint(jwk);
+  return JSON.stringify({ keys: [{ ...jwk, kid, alg, use: "sig" }] });
+}
+
+/** `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>`, the format OAUTH_CLIENTS_FILE expects. */
+export function scryptSecretHash(secret: string, salt: Buffer): string {
+  const { N, r, p, keyBytes } = SCRYPT_PARAMS;
+  const hash = scryptSync(secret, salt, keyBytes, { N, r, p, maxmem: 256 * N * r * p });
+  return `scrypt$${N}$${r}$${p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
+}
+
+export function sha256Hex(...parts: string[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(String(part.length)).update(":").update(part);
+  return hash.digest("hex");
+}
+
+export class JwtKeys extends pulumi.ComponentResource {
+  readonly mode: "stack" | "external";
+  readonly issuer: string;
+  /** Public JWKS JSON; in external mode, the IdP's JWKS URL is the source of truth and this is undefined. */
+  readonly jwks: pulumi.Output<string | undefined>;
+  readonly jwksUrl: string | undefined;
+  readonly signingKey?: tls.PrivateKey;
+  readonly wiring: GatewayAuthWiring;
+
+  constructor(name: string, args: JwtKeysArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("clinical-inference:workloads:JwtKeys", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    const labels = standardLabels({ name: "gateway", component: "auth" });
+    const authority = args.authority;
+    this.mode = authority.mode;
+    this.issuer = authority.issuer;
+
+    if (authority.mode === "external") {
+      this.jwks = pulumi.output(undefined);
+      this.jwksUrl = authority.jwksUrl;
+      this.wiring = {
+        env: [
+          { name: "JWT_ISSUER", value: authority.issuer },
+          { name: "JWT_JWKS_URL", value: authority.jwksUrl },
+        ],
+        volumes: [],
+        volumeMounts: [],
+        checksum: pulumi.output(sha256Hex("external", authority.issuer, authority.jwksUrl)),
+      };
+      this.registerOutputs({ issuer: this.issuer, jwksUrl: this.jwksUrl });
+      return;
+    }
+
+    this.jwksUrl = undefined;
+    const clientIds = authority.clients.map((c) => c.clientId);
+    const duplicate = clientIds.find((id, i) => clientIds.indexOf(id) !== i);
+    if (duplicate !== undefined) throw new Error(`oauthClients lists clientId "${duplicate}" twice`);
+    if (authority.clients.length > 0 && authority.clientSecrets === undefined) {
+      throw new Error(
+        "oauthClients are configured but oauthClientSecrets is not: set each client's secret with " +
+          "pulumi config set --secret --path 'oauthClientSecrets.<clientId>' <secret>",
+      );
+    }
+
+    this.signingKey = new tls.PrivateKey(
+      `${name}-signing-key`,
+      { algorithm: "ECDSA", ecdsaCurve: "P256" },
+      {
+        parent: this,
+      },
+    );
+    const jwks = this.signingKey.publicKeyPem.apply((pem) => publicJwks(pem));
+    this.jwks = jwks;
+
+    // One salt per client, created once and kept in state, so the hash (and the gateway) only changes when
+    // the secret does.
+    const salts = authority.clients.map(
+      (client) =>
+        new random.RandomBytes(
+          `${name}-salt-${client.clientId}`,
+          { length: SCRYPT_PARAMS.saltBytes },
+          { parent: this },
+        ).base64,
+    );
+    const clientsJson = pulumi
+      .all([pulumi.output(authority.clientSecrets ?? {}), pulumi.all(salts)])
+      .apply(([secrets, saltsB64]) =>
+        JSON.stringify({
+          clients: authority.clients.map((client, i) => {
+            const secret = (secrets as Record<string, string>)[client.clientId];
+            if (typeof secret !== "string" || secret.length < MIN_CLIENT_SECRET_CHARS) {
+              throw new Error(
+                `oauthClientSecrets has no secret of at least ${MIN_CLIENT_SECRET_CHARS} characters for OAuth ` +
+                  `client "${client.clientId}": pulumi config set --secret --path 'oauthClientSecrets.${client.clientId}' <secret>`,
+              );
+            }
+            return {
+              client_id: client.clientId,
+              secret_hash: scryptSecretHash(secret, Buffer.from(saltsB64[i] as string, "base64")),
+              scopes: client.scopes,
+            };
+          }),
+        }),
+      );
+    const secretClientsJson = pulumi.secret(clientsJson);
+
+    const signingKeySecret = new k8s.core.v1.Secret(
+      `${name}-signing-key`,
+      {
+        metadata: { name: "gateway-oauth-signing-key", namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { [MOUNTS.signingKey.file]: this.signingKey.privateKeyPemPkcs8 },
+      },
+      child,
+    );
+    const clientsSecret = new k8s.core.v1.Secret(
+      `${name}-clients`,
+      {
+        metadata: { name: "gateway-oauth-clients", namespace: args.namespace, labels },
+        type: "Opaque",
+        stringData: { [MOUNTS.clients.file]: secretClientsJson },
+      },
+      child,
+    );
+    const jwksConfigMap = new k8s.core.v1.ConfigMap(
+      `${name}-jwks`,
+      {
+        metadata: { name: "gateway-jwks", namespace: args.namespace, labels },
+        data: { [MOUNTS.jwks.file]: jwks },
+      },
+      child,
+    );
+
+    // A digest of secret material is safe to show (SHA-256 of a 256-bit key and of scrypt hashes), and
+    // showing it is what lets `pulumi preview` display that the gateway will roll.
+    const checksum = pulumi.unsecret(
+      pulumi
+        .all([this.signingKey.privateKeyPemPkcs8, jwks, secretClientsJson])
+        .apply(([key, publicSet, clients]) => sha256Hex("stack", authority.issuer, key, publicSet, clients)),
+    );
+
+    this.wiring = {
+      env: [
+        { name: "JWT_ISSUER", value: authority.issuer },
+        { name: "JWT_ALGORITHMS", value: SIGNING_ALGORITHM },
+        { name: "JWT_JWKS_FILE", value: `${MOUNTS.jwks.dir}/${MOUNTS.jwks.file}` },
+        { name: "OAUTH_SIGNING_KEY_FILE", value: `${MOUNTS.signingKey.dir}/${MOUNTS.signingKey.file}` },
+        { name: "OAUTH_CLIENTS_FILE", value: `${MOUNTS.clients.dir}/${MOUNTS.clients.file}` },
+      ],
+      volumes: [
+        {
+          name: "oauth-signing-key",
+          secret: { secretName: signingKeySecret.metadata.name, defaultMode: SECRET_FILE_MODE },
+        },
+        {
+          name: "oauth-clients",
+          secret: { secretName: clientsSecret.metadata.name, defaultMode: SECRET_FILE_MODE },
+        },
+        { name: "jwks", configMap: { name: jwksConfigMap.metadata.name } },
+      ],
+      volumeMounts: [
+        { name: "oauth-signing-key", mountPath: MOUNTS.signingKey.dir, readOnly: true },
+        { name: "oauth-clients", mountPath: MOUNTS.clients.dir, readOnly: true },
+        { name: "jwks", mountPath: MOUNTS.jwks.dir, readOnly: true },
+      ],
+      checksum,
+    };
+    this.registerOutputs({ issuer: this.issuer, jwks: this.jwks });
+  }
+}

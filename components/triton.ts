@@ -1,0 +1,282 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { sha256Hex } from "./jwt-keys";
+import { selectorLabels, standardLabels } from "./labels";
+
+/**
+ * NVIDIA Triton Inference Server on the GPU pool, reachable only inside the cluster.
+ *
+ * Model control is `explicit` with `--load-model`: each pod loads exactly the configured model once at start
+ * and never reacts to later changes in S3. (`poll` would make every running pod reload the same new files at
+ * the same moment, which is not a rolling update and cannot be rolled back per pod.) A model change is instead
+ * a change of the pod template's checksum annotation, so Kubernetes replaces pods one at a time
+ * (maxSurge 1, maxUnavailable 0) and only sends traffic to a new pod once strict readiness says the model is
+ * loaded.
+ */
+
+/** The GPU pool's taint and label, set by the AWS layer's GPU node group. */
+export const GPU_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
+export const GPU_NODE_LABEL = { key: "nvidia.com/gpu.present", value: "true" } as const;
+export const TRITON_PORTS = { http: 8000, grpc: 8001, metrics: 8002 } as const;
+export const TRITON_UID = 1000;
+
+/** Shutdown timing: the pod leaves Service endpoints during preStop, then Triton drains in-flight work. */
+export const TRITON_PRESTOP_SLEEP_S = 15;
+export const TRITON_EXIT_TIMEOUT_S = 30;
+export const TRITON_GRACE_S = 60;
+/** Model load plus a TensorRT engine build on a T4 can take several minutes: allow 15. */
+export const TRITON_STARTUP = { periodSeconds: 10, failureThreshold: 90 } as const;
+
+export interface TritonArgs {
+  provider: k8s.Provider;
+  namespace: pulumi.Input<string>;
+  /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
+  image: string;
+  replicas: number;
+  serviceAccountName: string;
+  /** IAM role (IRSA) allowed to read the model bucket; trusted for exactly namespace/serviceAccountName. */
+  roleArn: pulumi.Input<string>;
+  region: pulumi.Input<string>;
+  modelBucket: pulumi.Input<string>;
+  /** Key prefix of the model repository in the bucket, without leading/trailing slash. */
+  modelPrefix: string;
+  modelName: string;
+  /** Version directory the gateway pins (MODEL_VERSION). */
+  modelVersion: string;
+  maxBatchSize: number;
+  tensorrtFp16: boolean;
+  /** The model's config.pbtxt as uploaded to the repository; part of the rollout checksum. */
+  modelConfig: pulumi.Input<string>;
+  /** Memory-backed /dev/shm size (Python backend and large tensors use it). Default "1Gi". */
+  shmSize?: string;
+  resources?: { cpu: string; memory: string; memoryLimit: string };
+}
+
+const IMAGE = /^nvcr\.io\/nvidia\/tritonserver:\d{2}\.\d{2}-py3$/;
+
+export function tritonArgs(repositoryUri: string, modelName: string): string[] {
+  return [
+    `--model-repository=${repositoryUri}`,
+    "--model-control-mode=explicit",
+    `--load-model=${modelName}`,
+    "--strict-readiness=true",
+    `--exit-timeout-secs=${TRITON_EXIT_TIMEOUT_S}`,
+    `--http-port=${TRITON_PORTS.http}`,
+    `--grpc-port=${TRITON_PORTS.grpc}`,
+    `--metrics-port=${TRITON_PORTS.metrics}`,
+    "--allow-metrics=true",
+    "--allow-gpu-metrics=true",
+    "--log-format=ISO8601",
+  ];
+}
+
+export class Triton extends pulumi.ComponentResource {
+  readonly serviceAccount: k8s.core.v1.ServiceAccount;
+  readonly deployment: k8s.apps.v1.Deployment;
+  readonly service: k8s.core.v1.Service;
+  readonly pdb: k8s.policy.v1.PodDisruptionBudget;
+  /** KServe v2 HTTP endpoint inside the cluster. */
+  readonly url: pulumi.Output<string>;
+  readonly podSelector: Record<string, string>;
+  readonly serviceName = "triton";
+
+  constructor(name: string, args: TritonArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("clinical-inference:workloads:Triton", name, {}, opts);
+    if (!IMAGE.test(args.image)) {
+      throw new Error(
+        `tritonImage must be a pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3, got "${args.image}"`,
+      );
+    }
+    if (!Number.isInteger(args.replicas) || args.replicas < 1) {
+      throw new Error(`tritonReplicas must be a positive whole number, got ${args.replicas}`);
+    }
+    if (/^\/|\/$/.test(args.modelPrefix)) {
+      throw new Error(`modelPrefix must not start or end with "/", got "${args.modelPrefix}"`);
+    }
+    const child = { parent: this, provider: args.provider };
+    const imageTag = args.image.split(":")[1] as string;
+    const identity = { name: "triton", component: "inference-server" };
+    const labels = standardLabels(identity);
+    this.podSelector = selectorLabels(identity);
+    const podLabels = { ...standardLabels({ ...identity, version: imageTag }) };
+
+    this.serviceAccount = new k8s.core.v1.ServiceAccount(
+      `${name}-sa`,
+      {
+        metadata: {
+          name: args.serviceAccountName,
+          namespace: args.namespace,
+          labels,
+          annotations: { "eks.amazonaws.com/role-arn": args.roleArn },
+        },
+      },
+      child,
+    );
+
+    const repositoryUri = pulumi.interpolate`s3://${args.modelBucket}/${args.modelPrefix}`;
+    const modelChecksum = pulumi
+      .all([repositoryUri, args.modelConfig])
+      .apply(([uri, config]) =>
+        sha256Hex(
+          uri,
+          args.modelName,
+          args.modelVersion,
+          String(args.maxBatchSize),
+          String(args.tensorrtFp16),
+          config,
+        ),
+      );
+
+    const probe = (path: string) => ({ httpGet: { path, port: "http" } });
+    this.deployment = new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: { name: "triton", namespace: args.namespace, labels },
+        spec: {
+          replicas: args.replicas,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: this.podSelector },
+          // A new pod must be Ready (model loaded) before an old one is removed; one spare GPU at a time.
+          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          template: {
+            metadata: {
+              labels: podLabels,
+              annotations: {
+                "clinical-inference/model-checksum": modelChecksum,
+                "clinical-inference/model": `${args.modelName}:${args.modelVersion}`,
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": String(TRITON_PORTS.metrics),
+                "prometheus.io/path": "/metrics",
+              },
+            },
+            spec: {
+              serviceAccountName: this.serviceAccount.metadata.name,
+              terminationGracePeriodSeconds: TRITON_GRACE_S,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: TRITON_UID,
+                runAsGroup: TRITON_UID,
+                fsGroup: TRITON_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              tolerations: [{ ...GPU_TAINT, operator: "Equal" }],
+              affinity: {
+                nodeAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [
+                      {
+                        matchExpressions: [
+                          { key: GPU_NODE_LABEL.key, operator: "In", values: [GPU_NODE_LABEL.value] },
+                        ],
+                      },
+                    ],
+                  },
+                },
+              },
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: "topology.kubernetes.io/zone",
+                  whenUnsatisfiable: "ScheduleAnyway",
+                  labelSelector: { matchLabels: this.podSelector },
+                  matchLabelKeys: ["pod-template-hash"],
+                },
+              ],
+              containers: [
+                {
+                  name: "triton",
+                  image: args.image,
+                  imagePullPolicy: "IfNotPresent",
+                  command: ["tritonserver"],
+                  args: repositoryUri.apply((uri) => tritonArgs(uri, args.modelName)),
+                  env: [
+                    { name: "AWS_DEFAULT_REGION", value: args.region },
+                    { name: "AWS_REGION", value: args.region },
+                  ],
+                  ports: [
+                    { name: "http", containerPort: TRITON_PORTS.http, protocol: "TCP" },
+                    { name: "grpc", containerPort: TRITON_PORTS.grpc, protocol: "TCP" },
+                    { name: "metrics", containerPort: TRITON_PORTS.metrics, protocol: "TCP" },
+                  ],
+                  resources: {
+                    requests: {
+                      cpu: args.resources?.cpu ?? "2",
+                      memory: args.resources?.memory ?? "6Gi",
+                      "nvidia.com/gpu": "1",
+                    },
+                    limits: { memory: args.resources?.memoryLimit ?? "12Gi", "nvidia.com/gpu": "1" },
+                  },
+                  // The HTTP endpoints only answer once the model is loaded (and any TensorRT engine built).
+                  startupProbe: { ...probe("/v2/health/live"), ...TRITON_STARTUP, timeoutSeconds: 5 },
+                  readinessProbe: {
+                    ...probe("/v2/health/ready"),
+                    periodSeconds: 5,
+                    timeoutSeconds: 3,
+                    failureThreshold: 3,
+                  },
+                  livenessProbe: {
+                    ...probe("/v2/health/live"),
+                    periodSeconds: 10,
+                    timeoutSeconds: 5,
+                    failureThreshold: 6,
+                  },
+                  // Keeps serving while endpoints controllers and kube-proxy drop the pod; then SIGTERM starts
+                  // Triton's own drain, bounded by --exit-timeout-secs.
+                  lifecycle: { preStop: { sleep: { seconds: TRITON_PRESTOP_SLEEP_S } } },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: TRITON_UID,
+                    allowPrivilegeEscalation: false,
+                    privileged: false,
+                    capabilities: { drop: ["ALL"] },
+                    seccompProfile: { type: "RuntimeDefault" },
+                    // Triton downloads the S3 repository to a local temp dir and TensorRT writes engine
+                    // caches, so the root filesystem stays writable; nothing else in the pod is.
+                    readOnlyRootFilesystem: false,
+                  },
+                  volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
+                },
+              ],
+              volumes: [{ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: args.shmSize ?? "1Gi" } }],
+            },
+          },
+        },
+      },
+      // Pulumi waits for the rollout; a first start with a TensorRT engine build outlasts the 10-minute default.
+      { ...child, customTimeouts: { create: "30m", update: "30m" } },
+    );
+
+    this.service = new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: { name: this.serviceName, namespace: args.namespace, labels },
+        spec: {
+          type: "ClusterIP",
+          selector: this.podSelector,
+          ports: [
+            { name: "http", port: TRITON_PORTS.http, targetPort: "http", protocol: "TCP" },
+            { name: "grpc", port: TRITON_PORTS.grpc, targetPort: "grpc", protocol: "TCP" },
+            { name: "metrics", port: TRITON_PORTS.metrics, targetPort: "metrics", protocol: "TCP" },
+          ],
+        },
+      },
+      child,
+    );
+
+    this.pdb = new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-pdb`,
+      {
+        metadata: { name: "triton", namespace: args.namespace, labels },
+        spec: {
+          maxUnavailable: 1,
+          selector: { matchLabels: this.podSelector },
+          unhealthyPodEvictionPolicy: "AlwaysAllow",
+        },
+      },
+      child,
+    );
+
+    this.url = pulumi.interpolate`http://${this.service.metadata.name}.${this.service.metadata.namespace}.svc.cluster.local:${TRITON_PORTS.http}`;
+    this.registerOutputs({ url: this.url });
+  }
+}

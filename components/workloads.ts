@@ -1,0 +1,288 @@
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY_PORTS, Gateway } from "./gateway";
+import { AlbController, GatewayIngress, tlsSettings } from "./ingress";
+import { JwtKeys, type TokenAuthority } from "./jwt-keys";
+import { Namespaces } from "./namespaces";
+import { NetworkPolicies } from "./network-policies";
+import { Observability } from "./observability";
+import { TRITON_PORTS, Triton } from "./triton";
+
+/**
+ * The Kubernetes workloads layer in one component: namespaces, token material, Triton, the gateway, the
+ * ALB controller and Ingress, NetworkPolicies and (optionally) ServiceMonitors, all on the given cluster
+ * provider. It never reads stack config: `settings` has the shape of `StackConfig.workloads` from
+ * components/config.ts, which has already validated it.
+ */
+export interface WorkloadSettings {
+  namespaces: { gateway: string; triton: string; monitoring: string };
+  gateway: {
+    /** Immutable tag in the ECR repository; the gateway cannot be deployed without one. */
+    imageTag: string | undefined;
+    minReplicas: number;
+    maxReplicas: number;
+  };
+  triton: {
+    /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
+    image: string;
+    replicas: number;
+    /** Must be the service account the Triton IRSA role trusts. */
+    serviceAccountName: string;
+    modelName: string;
+    /** Positive integer as a string: the model version directory the gateway pins. */
+    modelVersion: string;
+    maxBatchSize: number;
+    tensorrtFp16: boolean;
+  };
+  ingress: {
+    certificateArn: string | undefined;
+    allowInsecureHttp: boolean;
+    albControllerChartVersion: string;
+  };
+  auth: {
+    /** External IdP: both set, or both undefined for stack-issued tokens. */
+    jwtIssuer: string | undefined;
+    jwtJwksUrl: string | undefined;
+    oauthClients: ReadonlyArray<{ clientId: string; scopes: readonly string[] }>;
+    /** clientId -> secret, a secret Output; required when oauthClients is not empty. */
+    oauthClientSecrets: pulumi.Input<Record<string, string>> | undefined;
+  };
+  monitoring: { serviceMonitor: boolean; namespace: string };
+}
+
+export interface WorkloadsArgs {
+  /** Kubernetes provider for the target cluster (e.g. built from the EKS cluster's kubeconfig). */
+  provider: k8s.Provider;
+  environment: "dev" | "prod";
+  /** AWS region of the cluster (Triton's S3 client, the ALB controller). */
+  region: pulumi.Input<string>;
+  clusterName: pulumi.Input<string>;
+  vpcId: pulumi.Input<string>;
+  /** The VPC's CIDR: ALB targets (pod IPs) are reached from addresses inside it. */
+  vpcCidr: pulumi.Input<string>;
+  /** IAM OIDC provider of the cluster, for the ALB controller's IRSA role. */
+  oidcProviderArn: pulumi.Input<string>;
+  /** Its issuer URL (https://oidc.eks.<region>.amazonaws.com/id/<id>), with or without the scheme. */
+  oidcProviderUrl: pulumi.Input<string>;
+  modelBucketName: pulumi.Input<string>;
+  /** Key prefix of the Triton model repository inside the bucket. */
+  modelPrefix: string;
+  /** IRSA role that may read the model bucket, trusted for settings.namespaces.triton/settings.triton.serviceAccountName. */
+  tritonRoleArn: pulumi.Input<string>;
+  /** ECR repository URL of the gateway image (without tag). */
+  ecrRepositoryUrl: pulumi.Input<string>;
+  /** Text of the model's config.pbtxt as uploaded: a change rolls Triton. */
+  modelConfig: pulumi.Input<string>;
+  /** Cluster minor version, e.g. "1.33", to pin the Pod Security Standards version; default "latest". */
+  kubernetesVersion?: string;
+  /** `iss` of stack-issued tokens; default `urn:<project>:<stack>`. Ignored with an external IdP. */
+  tokenIssuer?: string;
+  settings: WorkloadSettings;
+}
+
+export class Workloads extends pulumi.ComponentResource {
+  readonly namespaces: Namespaces;
+  readonly jwtKeys: JwtKeys;
+  readonly triton: Triton;
+  readonly gateway: Gateway;
+  readonly albController: AlbController;
+  readonly ingress: GatewayIngress;
+  readonly networkPolicies: NetworkPolicies;
+  readonly observability?: Observability;
+
+  /** https://<ALB hostname> (http:// only for a dev stack with allowInsecureHttp). */
+  readonly gatewayUrl: pulumi.Output<string>;
+  readonly gatewayHostname: pulumi.Output<string>;
+  readonly jwtIssuer: string;
+  /** Public JWKS JSON of stack-issued tokens; undefined with an external IdP (see jwtJwksUrl). */
+  readonly jwks: pulumi.Output<string | undefined>;
+  readonly jwtJwksUrl: string | undefined;
+  readonly tritonUrl: pulumi.Output<string>;
+  readonly namespaceNames: { gateway: pulumi.Output<string>; triton: pulumi.Output<string> };
+
+  constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("clinical-inference:workloads:Workloads", name, {}, opts);
+    const s = args.settings;
+    const imageTag = s.gateway.imageTag;
+    if (imageTag === undefined || imageTag === "") {
+      throw new pulumi.RunError(
+        "gatewayImageTag is not set: build and push the gateway image to the stack's ECR repository, then run " +
+          "pulumi config set gatewayImageTag <tag>",
+      );
+    }
+    // Checked before any resource exists, so a TLS mistake fails the whole preview.
+    const tls = tlsSettings(args.environment, s.ingress.certificateArn, s.ingress.allowInsecureHttp);
+    const authority = tokenAuthority(
+      s.auth,
+      args.tokenIssuer ?? `urn:${pulumi.getProject()}:${pulumi.getStack()}`,
+    );
+    const child = { parent: this };
+
+    this.namespaces = new Namespaces(
+      `${name}-namespaces`,
+      {
+        provider: args.provider,
+        gatewayNamespace: s.namespaces.gateway,
+        tritonNamespace: s.namespaces.triton,
+        podSecurityVersion: args.kubernetesVersion ? `v${args.kubernetesVersion}` : "latest",
+        albPodReadinessGate: true,
+      },
+      child,
+    );
+
+    this.albController = new AlbController(
+      `${name}-alb-controller`,
+      {
+        provider: args.provider,
+        clusterName: args.clusterName,
+        region: args.region,
+        vpcId: args.vpcId,
+        oidcProviderArn: args.oidcProviderArn,
+        oidcProviderUrl: args.oidcProviderUrl,
+        chartVersion: s.ingress.albControllerChartVersion,
+      },
+      child,
+    );
+
+    this.jwtKeys = new JwtKeys(
+      `${name}-jwt`,
+      { provider: args.provider, namespace: this.namespaces.gatewayName, authority },
+      child,
+    );
+
+    this.triton = new Triton(
+      `${name}-triton`,
+      {
+        provider: args.provider,
+        namespace: this.namespaces.tritonName,
+        image: s.triton.image,
+        replicas: s.triton.replicas,
+        serviceAccountName: s.triton.serviceAccountName,
+        roleArn: args.tritonRoleArn,
+        region: args.region,
+        modelBucket: args.modelBucketName,
+        modelPrefix: args.modelPrefix,
+        modelName: s.triton.modelName,
+        modelVersion: s.triton.modelVersion,
+        maxBatchSize: s.triton.maxBatchSize,
+        tensorrtFp16: s.triton.tensorrtFp16,
+        modelConfig: args.modelConfig,
+      },
+      child,
+    );
+
+    this.gateway = new Gateway(
+      `${name}-gateway`,
+      {
+        provider: args.provider,
+        namespace: this.namespaces.gatewayName,
+        image: pulumi.interpolate`${args.ecrRepositoryUrl}:${imageTag}`,
+        imageTag,
+        minReplicas: s.gateway.minReplicas,
+        maxReplicas: s.gateway.maxReplicas,
+        tritonUrl: this.triton.url,
+        modelName: s.triton.modelName,
+        modelVersion: s.triton.modelVersion,
+        auth: this.jwtKeys.wiring,
+        // The controller's webhook injects ALB readiness gates into gateway pods; Triton must serve the model
+        // before gateway pods can become ready.
+        dependsOn: [this.albController.release, this.triton.deployment],
+      },
+      child,
+    );
+
+    this.ingress = new GatewayIngress(
+      `${name}-ingress`,
+      {
+        provider: args.provider,
+        namespace: this.namespaces.gatewayName,
+        serviceName: this.gateway.service.metadata.name,
+        servicePortName: "http",
+        tls,
+        healthCheckPath: "/healthz",
+        dependsOn: [this.albController.release],
+      },
+      child,
+    );
+
+    this.networkPolicies = new NetworkPolicies(
+      `${name}-netpol`,
+      {
+        provider: args.provider,
+        gatewayNamespace: this.namespaces.gatewayName,
+        tritonNamespace: this.namespaces.tritonName,
+        gatewayNamespaceName: s.namespaces.gateway,
+        monitoringNamespace: s.monitoring.namespace,
+        vpcCidr: args.vpcCidr,
+        gatewayPodSelector: this.gateway.podSelector,
+        tritonPodSelector: this.triton.podSelector,
+        gatewayPorts: GATEWAY_PORTS,
+        tritonPorts: TRITON_PORTS,
+      },
+      child,
+    );
+
+    if (s.monitoring.serviceMonitor) {
+      this.observability = new Observability(
+        `${name}-monitoring`,
+        {
+          provider: args.provider,
+          targets: [
+            {
+              name: "gateway",
+              namespace: this.namespaces.gatewayName,
+              serviceSelector: this.gateway.podSelector,
+              port: "metrics",
+            },
+            {
+              name: "triton",
+              namespace: this.namespaces.tritonName,
+              serviceSelector: this.triton.podSelector,
+              port: "metrics",
+            },
+          ],
+        },
+        child,
+      );
+    }
+
+    this.gatewayUrl = this.ingress.url;
+    this.gatewayHostname = this.ingress.hostname;
+    this.jwtIssuer = this.jwtKeys.issuer;
+    this.jwks = this.jwtKeys.jwks;
+    this.jwtJwksUrl = this.jwtKeys.jwksUrl;
+    this.tritonUrl = this.triton.url;
+    this.namespaceNames = { gateway: this.namespaces.gatewayName, triton: this.namespaces.tritonName };
+    this.registerOutputs({
+      gatewayUrl: this.gatewayUrl,
+      jwtIssuer: this.jwtIssuer,
+      jwks: this.jwks,
+      tritonUrl: this.tritonUrl,
+    });
+  }
+}
+
+/** External IdP when both jwtIssuer and jwtJwksUrl are set; stack-issued tokens when neither is. */
+export function tokenAuthority(auth: WorkloadSettings["auth"], defaultIssuer: string): TokenAuthority {
+  const { jwtIssuer, jwtJwksUrl } = auth;
+  if ((jwtIssuer === undefined) !== (jwtJwksUrl === undefined)) {
+    throw new pulumi.RunError(
+      "jwtIssuer and jwtJwksUrl must be set together (external IdP) or both left unset",
+    );
+  }
+  if (jwtIssuer !== undefined && jwtJwksUrl !== undefined) {
+    if (auth.oauthClients.length > 0) {
+      throw new pulumi.RunError(
+        "oauthClients are only used when the stack issues tokens; with an external IdP (jwtIssuer/jwtJwksUrl) " +
+          "register clients at the IdP and remove oauthClients",
+      );
+    }
+    return { mode: "external", issuer: jwtIssuer, jwksUrl: jwtJwksUrl };
+  }
+  return {
+    mode: "stack",
+    issuer: defaultIssuer,
+    clients: auth.oauthClients.map((c) => ({ clientId: c.clientId, scopes: [...c.scopes] })),
+    clientSecrets: auth.oauthClientSecrets,
+  };
+}
