@@ -366,6 +366,15 @@ export async function isSecretOutput(value: pulumiTypes.Output<unknown>): Promis
   return pulumi.isSecret(value);
 }
 
+/**
+ * The logical name of a resource passed by reference in another resource's inputs (e.g. the `nodeRole` of a
+ * node group, or `cluster`); undefined if `value` is not a resource.
+ */
+export function resourceRefName(value: unknown): string | undefined {
+  const ref = value as { __pulumiResource?: boolean; __name?: string } | undefined;
+  return ref?.__pulumiResource ? ref.__name : undefined;
+}
+
 /** Parses a JSON policy document input (string or object) into an object. */
 // biome-ignore lint/suspicious/noExplicitAny: IAM documents are free-form JSON
 export function parsePolicy(doc: unknown): any {
