@@ -28,8 +28,8 @@ describe("bearer token verification on /v1 routes", () => {
   async function expectInvalid(token: string, reason: string) {
     const res = await call(t, token);
     assert.equal(res.status, 401);
-    assert.match(res.headers["content-type"], /^application\/problem\+json/);
-    assert.match(res.headers["www-authenticate"], INVALID_TOKEN);
+    assert.match(String(res.headers["content-type"]), /^application\/problem\+json/);
+    assert.match(String(res.headers["www-authenticate"]), INVALID_TOKEN);
     assert.equal(res.body.type, "urn:clinical-inference:problem:invalid-token");
     assert.equal(res.body.reason, reason);
     return res;
@@ -51,7 +51,7 @@ describe("bearer token verification on /v1 routes", () => {
       .set("Authorization", "Basic Y2xpZW50OnNlY3JldA==")
       .send({ text: "fine" })
       .expect(401);
-    assert.match(res.headers["www-authenticate"], /error="invalid_request"/);
+    assert.match(String(res.headers["www-authenticate"]), /error="invalid_request"/);
   });
 
   it('rejects an unsigned token (alg "none")', async () => {
@@ -133,8 +133,8 @@ describe("bearer token verification on /v1 routes", () => {
   it("answers 403 insufficient_scope when the token lacks the route's scope", async () => {
     const res = await call(t, await t.keys.mint({ scope: "phi:deidentify" })).then((r) => r);
     assert.equal(res.status, 403);
-    assert.match(res.headers["www-authenticate"], /error="insufficient_scope"/);
-    assert.match(res.headers["www-authenticate"], /scope="inference:invoke"/);
+    assert.match(String(res.headers["www-authenticate"]), /error="insufficient_scope"/);
+    assert.match(String(res.headers["www-authenticate"]), /scope="inference:invoke"/);
     assert.equal(res.body.type, "urn:clinical-inference:problem:insufficient-scope");
   });
 
@@ -156,7 +156,7 @@ describe("bearer token verification on /v1 routes", () => {
       .send({ text: "fine" })
       .expect(400);
     assert.equal(res.body.type, "urn:clinical-inference:problem:token-in-query");
-    assert.match(res.headers["www-authenticate"], /error="invalid_request"/);
+    assert.match(String(res.headers["www-authenticate"]), /error="invalid_request"/);
   });
 
   it("counts each failure by reason in gateway_auth_failures_total", async () => {

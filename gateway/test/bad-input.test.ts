@@ -25,7 +25,7 @@ describe("bad input on /v1 routes answers problem+json", () => {
 
   async function expectProblem(res: request.Response, status: number, slug: string) {
     assert.equal(res.status, status);
-    assert.match(res.headers["content-type"], /^application\/problem\+json/);
+    assert.match(String(res.headers["content-type"]), /^application\/problem\+json/);
     assert.equal(res.body.type, P + slug);
     assert.equal(res.body.status, status);
     assert.equal(typeof res.body.title, "string");
