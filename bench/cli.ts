@@ -1,0 +1,52 @@
+/**
+ * `npm run bench -- [options]`: runs the benchmark scenarios and writes results.json, results.md and SVG
+ * charts. Exit status 0 when every selected scenario was measured, 1 when one could not be, 2 on bad usage.
+ */
+import path from "node:path";
+import { parseCli, USAGE, UsageError } from "./lib/args";
+import { REPO_ROOT, runBenchmark, stopActiveSubject } from "./lib/bench";
+import { createProgress } from "./lib/progress";
+import { DEFAULT_WORKLOAD } from "./lib/workload";
+
+async function main(): Promise<number> {
+  const options = parseCli(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const progress = createProgress();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      progress.done();
+      process.stderr.write(`bench: ${signal}, stopping the server under test\n`);
+      stopActiveSubject().finally(() => process.exit(130));
+    });
+  }
+  const redacted = process.argv
+    .slice(2)
+    .map((a, i, all) => (["--token", "--client-secret"].includes(all[i - 1] ?? "") ? "<redacted>" : a));
+  const { results, files } = await runBenchmark({
+    preset: options.preset,
+    settings: options.settings,
+    scenarios: options.scenarios,
+    outDir: options.outDir,
+    modelRepository: options.modelRepository,
+    workloadFile: path.resolve(options.workloadFile ?? DEFAULT_WORKLOAD),
+    target: options.target,
+    command: ["npm run bench --", ...redacted].join(" "),
+    progress,
+  });
+  for (const f of files) process.stdout.write(`${path.relative(REPO_ROOT, f) || f}\n`);
+  const failed = results.subjects.filter((s) => s.failure !== null);
+  for (const s of failed) process.stderr.write(`bench: ${s.id} was not measured: ${s.failure}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`bench: ${message.split("\n")[0]}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

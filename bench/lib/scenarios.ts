@@ -1,0 +1,82 @@
+/** The named scenarios and the server(s) each one measures, in the order they run. */
+import type { LocalContext } from "./servers/local";
+import {
+  embeddedSubject,
+  expressEchoSubject,
+  fastapiSubject,
+  gatewayInstrumentSubject,
+  hybridSubject,
+  tritonDirectSubject,
+} from "./servers/local";
+import type { Subject } from "./subject";
+
+export const SCENARIO_NAMES = [
+  "embedded-unbatched",
+  "embedded-batched",
+  "fastapi-peer",
+  "triton-unbatched",
+  "triton-batched",
+  "hybrid",
+  "gateway-overhead",
+] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface ScenarioDef {
+  name: ScenarioName;
+  summary: string;
+  /** Scenarios with two servers (gateway-overhead) measure them one after the other, never at once. */
+  parts: { id: string; start: (ctx: LocalContext) => Promise<Subject> }[];
+  needsModel: boolean;
+}
+
+export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
+  "embedded-unbatched": {
+    name: "embedded-unbatched",
+    summary: "gateway + embedded ONNX Runtime, batching off",
+    parts: [{ id: "embedded-unbatched", start: (ctx) => embeddedSubject(ctx, false) }],
+    needsModel: true,
+  },
+  "embedded-batched": {
+    name: "embedded-batched",
+    summary: "gateway + embedded ONNX Runtime, bucketing + dynamic batching",
+    parts: [{ id: "embedded-batched", start: (ctx) => embeddedSubject(ctx, true) }],
+    needsModel: true,
+  },
+  "fastapi-peer": {
+    name: "fastapi-peer",
+    summary: "Python FastAPI + uvicorn + onnxruntime peer",
+    parts: [{ id: "fastapi-peer", start: fastapiSubject }],
+    needsModel: true,
+  },
+  "triton-unbatched": {
+    name: "triton-unbatched",
+    summary: "local Triton, dynamic batching off, direct KServe v2",
+    parts: [{ id: "triton-unbatched", start: (ctx) => tritonDirectSubject(ctx, false) }],
+    needsModel: true,
+  },
+  "triton-batched": {
+    name: "triton-batched",
+    summary: "local Triton, dynamic batching on, direct KServe v2",
+    parts: [{ id: "triton-batched", start: (ctx) => tritonDirectSubject(ctx, true) }],
+    needsModel: true,
+  },
+  hybrid: {
+    name: "hybrid",
+    summary: "gateway (JWT + de-id + tokenization) → local Triton",
+    parts: [{ id: "hybrid", start: hybridSubject }],
+    needsModel: true,
+  },
+  "gateway-overhead": {
+    name: "gateway-overhead",
+    summary: "gateway pipeline with a trivial backend vs a bare Express echo",
+    parts: [
+      { id: "gateway-overhead/gateway", start: gatewayInstrumentSubject },
+      { id: "gateway-overhead/express-echo", start: expressEchoSubject },
+    ],
+    needsModel: false,
+  },
+};
+
+export function isScenarioName(s: string): s is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(s);
+}

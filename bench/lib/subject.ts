@@ -1,0 +1,28 @@
+/** A server set up for measurement: where to send load, what to sample around each run, how to stop it. */
+import type { LoadTarget } from "./load/types";
+
+export interface BatchCounters {
+  /** Model executions so far (cumulative). */
+  executions: number;
+  /** Sequences those executions carried (cumulative). */
+  items: number;
+}
+
+export interface Subject {
+  id: string;
+  scenario: string;
+  label: string;
+  description: string;
+  instrument: string | null;
+  server: Record<string, string | number | boolean>;
+  target: LoadTarget;
+  /** Local server processes whose CPU time is metered (empty for a remote target). */
+  pids: number[];
+  /** Cumulative batch counters; null when the server exposes none. */
+  batchCounters(): Promise<BatchCounters | null>;
+  /** Padded sequence length of each workload body as the model sees it; null when no model is involved. */
+  paddedLengths: number[] | null;
+  /** Called before each run: a remote target's token may need renewing. */
+  beforeRun?(): Promise<void>;
+  stop(): Promise<void>;
+}
