@@ -5,10 +5,10 @@ import { createDeidentifier } from "./deid/index";
 import { createBackend } from "./inference/index";
 import { ensureLocalDevFiles, readDeidKey, readLocalDevClientSecret } from "./local-dev";
 import { createLogger } from "./logger";
-import { createMetrics } from "./metrics";
+import { batchObserver, createMetrics } from "./metrics";
 import { loadClients } from "./oauth/clients";
 import { loadSigner, type TokenSigner } from "./oauth/signer";
-import { startGateway } from "./server";
+import { exitOnSignals, startGateway } from "./server";
 
 /** Wires the real de-identifier and inference backend into the HTTP app and runs it until SIGTERM. */
 async function main(): Promise<void> {
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const deidentifier = createDeidentifier({ ...deidSettings, key: readDeidKey(keyFile) });
   const backend = createBackend(config.backend, {
     logger: logger.child({ component: "inference" }),
-    onBatch: (size, bucket) => metrics.batchSize.observe({ sequence_bucket: String(bucket) }, size),
+    onBatch: batchObserver(metrics),
   });
   const oauth = config.oauth
     ? {
@@ -40,11 +40,7 @@ async function main(): Promise<void> {
     oauth,
     publishedKeys,
   });
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      running.shutdown(signal).then((code) => process.exit(code));
-    });
-  }
+  exitOnSignals(running);
   startBackend(backend, logger);
   if (config.localDev && oauth) await printLocalWalkthrough(config, oauth.signer, running.port);
 }

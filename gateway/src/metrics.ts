@@ -107,3 +107,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     },
   };
 }
+
+/** The backend's onBatch hook: one observation per batch sent to the model. */
+export function batchObserver(metrics: GatewayMetrics): (size: number, bucket: number) => void {
+  return (size, bucket) => metrics.batchSize.observe({ sequence_bucket: String(bucket) }, size);
+}

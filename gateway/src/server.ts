@@ -105,3 +105,12 @@ async function drain(
   logger.info({ forced }, "drained");
   return forced ? 1 : 0;
 }
+
+/** SIGTERM (Kubernetes) and SIGINT (Ctrl-C) drain, then exit with the drain's code. */
+export function exitOnSignals(running: RunningGateway): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      running.shutdown(signal).then((code) => process.exit(code));
+    });
+  }
+}
