@@ -101,7 +101,6 @@ export class Workloads extends pulumi.ComponentResource {
   readonly namespaceNames: { gateway: pulumi.Output<string>; triton: pulumi.Output<string> };
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:Workloads", name, {}, opts);
     const s = args.settings;
     const imageTag = s.gateway.imageTag;
     if (imageTag === undefined || imageTag === "") {
@@ -110,12 +109,13 @@ export class Workloads extends pulumi.ComponentResource {
           "pulumi config set gatewayImageTag <tag>",
       );
     }
-    // Checked before any resource exists, so a TLS mistake fails the whole preview.
+    // Checked before anything is registered, so a mistake fails the preview with one clear message.
     const tls = tlsSettings(args.environment, s.ingress.certificateArn, s.ingress.allowInsecureHttp);
     const authority = tokenAuthority(
       s.auth,
       args.tokenIssuer ?? `urn:${pulumi.getProject()}:${pulumi.getStack()}`,
     );
+    super("clinical-inference:workloads:Workloads", name, {}, opts);
     const child = { parent: this };
 
     this.namespaces = new Namespaces(

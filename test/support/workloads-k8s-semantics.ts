@@ -1,0 +1,172 @@
+/**
+ * Small, independent re-implementations of the Kubernetes matching rules the tests rely on, so a test can
+ * compute whether a selector, NetworkPolicy, toleration or node affinity really matches instead of comparing
+ * strings. They follow the API reference semantics (labels.Selector, NetworkPolicy, taints/tolerations).
+ */
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  values?: string[];
+}
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+export type Labels = Record<string, string>;
+
+/** An empty selector ({}) matches everything; callers decide what an absent selector means. */
+export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[key] !== value) return false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, req.key);
+    const value = labels[req.key];
+    switch (req.operator) {
+      case "In":
+        if (!has || !(req.values ?? []).includes(value as string)) return false;
+        break;
+      case "NotIn":
+        if (has && (req.values ?? []).includes(value as string)) return false;
+        break;
+      case "Exists":
+        if (!has) return false;
+        break;
+      case "DoesNotExist":
+        if (has) return false;
+        break;
+      default:
+        throw new Error(`unknown selector operator ${String(req.operator)}`);
+    }
+  }
+  return true;
+}
+
+export function ipv4InCidr(ip: string, cidr: string): boolean {
+  const toInt = (a: string) => a.split(".").reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+  const [base, bits] = cidr.split("/") as [string, string];
+  const prefix = Number(bits);
+  const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+  return (toInt(ip) & mask) === (toInt(base) & mask);
+}
+
+export interface Pod {
+  namespace: string;
+  labels: Labels;
+  ip: string;
+  /** Container ports by name, to resolve named NetworkPolicy ports. */
+  namedPorts?: Record<string, number>;
+}
+
+export interface NetworkPolicyObject {
+  metadata: { name: string; namespace: string };
+  spec: {
+    podSelector: LabelSelector;
+    policyTypes?: string[];
+    ingress?: Array<{
+      from?: Array<{
+        podSelector?: LabelSelector;
+        namespaceSelector?: LabelSelector;
+        ipBlock?: { cidr: string; except?: string[] };
+      }>;
+      ports?: Array<{ protocol?: string; port?: number | string; endPort?: number }>;
+    }>;
+  };
+}
+
+export type Source = { pod: Pod } | { ip: string };
+
+/**
+ * Whether `source` may open a TCP connection to `target` on `port` under the given policies.
+ * `namespaceLabels` maps every namespace to its labels (including kubernetes.io/metadata.name).
+ */
+export function ingressAllowed(
+  policies: NetworkPolicyObject[],
+  namespaceLabels: Record<string, Labels>,
+  target: Pod,
+  source: Source,
+  port: number,
+): boolean {
+  const isolating = policies.filter(
+    (p) =>
+      p.metadata.namespace === target.namespace &&
+      (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
+      selectorMatches(p.spec.podSelector, target.labels),
+  );
+  if (isolating.length === 0) return true;
+  const sourceIp = "pod" in source ? source.pod.ip : source.ip;
+  return isolating.some((policy) =>
+    (policy.spec.ingress ?? []).some((rule) => {
+      const portOk =
+        rule.ports === undefined ||
+        rule.ports.length === 0 ||
+        rule.ports.some((p) => {
+          if ((p.protocol ?? "TCP") !== "TCP") return false;
+          if (p.port === undefined) return true;
+          const number = typeof p.port === "number" ? p.port : target.namedPorts?.[p.port];
+          if (number === undefined) return false;
+          return p.endPort === undefined ? number === port : port >= number && port <= p.endPort;
+        });
+      if (!portOk) return false;
+      if (rule.from === undefined || rule.from.length === 0) return true;
+      return rule.from.some((peer) => {
+        if (peer.ipBlock) {
+          return (
+            ipv4InCidr(sourceIp, peer.ipBlock.cidr) &&
+            !(peer.ipBlock.except ?? []).some((cidr) => ipv4InCidr(sourceIp, cidr))
+          );
+        }
+        if (!("pod" in source)) return false;
+        const pod = source.pod;
+        const nsOk = peer.namespaceSelector
+          ? selectorMatches(peer.namespaceSelector, namespaceLabels[pod.namespace] ?? {})
+          : pod.namespace === policy.metadata.namespace;
+        const podOk = peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
+        return nsOk && podOk;
+      });
+    }),
+  );
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+export interface Toleration {
+  key?: string;
+  operator?: "Equal" | "Exists";
+  value?: string;
+  effect?: string;
+}
+
+/** core/v1 Toleration.ToleratesTaint */
+export function tolerates(toleration: Toleration, taint: Taint): boolean {
+  if (toleration.effect && toleration.effect !== taint.effect) return false;
+  if (toleration.key && toleration.key !== taint.key) return false;
+  if (!toleration.key && toleration.operator !== "Exists") return false;
+  if ((toleration.operator ?? "Equal") === "Exists") return true;
+  return (toleration.value ?? "") === (taint.value ?? "");
+}
+
+/** Whether a pod with these tolerations may schedule onto a node with these NoSchedule/NoExecute taints. */
+export function toleratesAll(tolerations: Toleration[], taints: Taint[]): boolean {
+  return taints
+    .filter((t) => t.effect === "NoSchedule" || t.effect === "NoExecute")
+    .every((taint) => tolerations.some((tol) => tolerates(tol, taint)));
+}
+
+interface NodeSelectorTerm {
+  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
+}
+
+/** requiredDuringSchedulingIgnoredDuringExecution: the terms are ORed, expressions within a term ANDed. */
+export function nodeAffinityMatches(terms: NodeSelectorTerm[], nodeLabels: Labels): boolean {
+  return terms.some((term) =>
+    selectorMatches(
+      { matchExpressions: (term.matchExpressions ?? []) as LabelSelectorRequirement[] },
+      nodeLabels,
+    ),
+  );
+}
