@@ -19,6 +19,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --model-repository DIR      Triton-layout model repository (default .local/models/base, generated if missing)
   --workload FILE             JSONL workload (default bench/workload/clinical-sentences.jsonl)
   --duration S                seconds per measured run (overrides the preset)
+  --warmup S                  seconds of warm-up load before measuring each server (overrides the preset)
   --repetitions N             repetitions per load point (overrides the preset)
   --concurrency 1,8,32        closed-loop sweep (overrides the preset)
   --target URL                measure a deployed stack's ingress instead of local servers
@@ -66,6 +67,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, n
         "model-repository": { type: "string" },
         workload: { type: "string" },
         duration: { type: "string" },
+        warmup: { type: "string" },
         repetitions: { type: "string" },
         concurrency: { type: "string" },
         target: { type: "string" },
@@ -90,6 +92,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, n
   const settings: Partial<PresetSettings> = {};
   const duration = str("duration");
   if (duration !== undefined) settings.durationS = positiveNumber("--duration", duration, false);
+  const warmup = str("warmup");
+  if (warmup !== undefined) settings.warmupS = positiveNumber("--warmup", warmup, false);
   const reps = str("repetitions");
   if (reps !== undefined) settings.repetitions = positiveNumber("--repetitions", reps, true);
   const conc = str("concurrency");
