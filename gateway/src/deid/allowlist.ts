@@ -78,14 +78,30 @@ export function insideLookalike(
 }
 
 /**
- * Words near a bare "m/d" that make it a score, ratio or strength rather than a date ("pain 3/10",
- * "4/5 strength", "Apgars 8/9"). Checked on a short window, so the cost is constant per candidate.
+ * A bare "n/d" is a score or ratio rather than a month/day when its denominator is a scale maximum and a
+ * scale word sits right next to it ("pain 3/10", "4/5 strength", "Apgars 8/9"), or when it follows a blood
+ * pressure or a combination drug. The window is short and fixed, so the cost per candidate is constant.
  */
-const SCALE_CUE =
-  /\b(?:pain|scale|score|scores|rated|severity|strength|motor|power|grip|reflex|reflexes|apgars?|bp|blood pressure|mmhg|ratio|out of|dose|tab|tabs|tablet|percocet|norco|vicodin|flexion|extension|muscle|vision|acuity|murmur|grade|sat|fio2|peep|vent|settings|gcs)\b/;
+const PAIN_CUE = /\b(?:pain|scale|score|scores|rated|rates|severity|intensity|level|vas|nrs)\b/;
+const STRENGTH_CUE =
+  /\b(?:strength|motor|power|grip|reflex|reflexes|flexion|extension|muscle|abduction|adduction|extremity|extremities|bilaterally|throughout|dorsiflexion|plantarflexion)\b/;
+const OTHER_CUE =
+  /\b(?:apgars?|bp|b\/p|blood pressure|mmhg|ratio|percocet|norco|vicodin|tabs?|tablets?|gcs|fio2|peep)\b/;
 
 export function nearScaleCue(text: string, start: number, end: number): boolean {
-  const before = text.slice(Math.max(0, start - 28), start).toLowerCase();
-  const after = text.slice(end, Math.min(text.length, end + 22)).toLowerCase();
-  return SCALE_CUE.test(before) || SCALE_CUE.test(after);
+  // The cue must be in the same clause: cut the windows at sentence and line ends.
+  const before = text
+    .slice(Math.max(0, start - 24), start)
+    .toLowerCase()
+    .replace(/^[^]*[.;\n]\s/, "");
+  const after = text
+    .slice(end, Math.min(text.length, end + 24))
+    .toLowerCase()
+    .replace(/[.;\n][^]*$/, "");
+  const slash = text.indexOf("/", start);
+  const denominator = slash > start && slash < end ? text.slice(slash + 1, end) : "";
+  if (OTHER_CUE.test(before) || OTHER_CUE.test(after)) return true;
+  if (denominator === "10" && (PAIN_CUE.test(before) || PAIN_CUE.test(after))) return true;
+  if (denominator === "5" && (STRENGTH_CUE.test(before) || STRENGTH_CUE.test(after))) return true;
+  return false;
 }

@@ -96,8 +96,8 @@ export function detectDates(text: string, lookalikes: ReadonlyArray<[number, num
     const monthText = m[4] as string;
     const month = monthNumber(monthText);
     if (!validDay(month, day)) continue;
-    // "5 May" alone is too weak ("take 2 May ..."); "May" needs a year here.
-    if (monthText === "May" && !m[6]) continue;
+    // "2 May" alone is too weak ("take 2 May ..."); "May" needs a year, an ordinal or "of" here.
+    if (monthText === "May" && !m[6] && !m[2] && !/of/.test(m[3] as string)) continue;
     const year = m[6] ? Number(m[6]) : undefined;
     const monthEnd =
       m.index + (m[1] as string).length + (m[2]?.length ?? 0) + (m[3] as string).length + monthText.length;

@@ -6,7 +6,7 @@
 import type { PhiType } from "../contracts";
 import { insideLookalike, lookalikeRanges } from "./allowlist";
 import { detectDates } from "./dates";
-import { capitalisedWords, detectNames, namePartsForSecondPass } from "./names";
+import { capitalisedWords, detectNames, extendNameStart, namePartsForSecondPass } from "./names";
 import { resolveOverlaps } from "./resolve";
 import { type Span, span } from "./span";
 import { detectStructured } from "./structured";
@@ -68,7 +68,10 @@ function secondPass(text: string, kept: Span[], covered: Uint8Array): Span[] {
       if (covered[start] === 1) continue;
       // Exact form or all-caps form of the name part ("Smith", "SMITH").
       if (nameWords.has(word) || (word === word.toUpperCase() && nameWords.has(titleCase(word)))) {
-        found.push(span("NAME", start, end, CONFIDENT));
+        const from = extendNameStart(text, start);
+        let free = true;
+        for (let k = from; k < start; k++) if (covered[k] === 1) free = false;
+        found.push(span("NAME", free ? from : start, end, CONFIDENT));
       }
     }
   }
@@ -92,11 +95,15 @@ export function detect(text: string, options: DetectOptions = {}): Span[] {
   detectStructured(text, lookalikes, candidates);
   detectDates(text, lookalikes, candidates);
   detectNames(text, candidates);
-  // A date or bare number inside a clinical look-alike ("BP 128/82", "L4-L5") is clinical content.
+  // A date, number or dictionary word inside a clinical look-alike ("BP 128/82", "Na 138") is clinical content.
   const filtered = candidates.filter(
     (c) =>
       !(
-        (c.type === "DATE" || c.type === "ZIP" || c.type === "ID" || c.type === "AGE") &&
+        (c.type === "DATE" ||
+          c.type === "ZIP" ||
+          c.type === "ID" ||
+          c.type === "AGE" ||
+          (c.type === "NAME" && c.score < 0.9)) &&
         insideLookalike(lookalikes, c.start, c.end)
       ),
   );

@@ -50,6 +50,8 @@ dawn eve sky rain storm river brook forest heather fern willow laurel sage basil
 art bill frank mark pat sue don guy ray chase hunter page rich bob will won sunny sandy rusty
 bud buck chip dusty kit miles sterling ward young king long hall hill field rice price bell wood woods brown green white black gray grey
 major minor general chief judge dean earl duke baron lord bishop pope saint
+medical record number dob mrn ssn sex gender age race case care cure home address phone fax email contact social family vitals objective subjective
+hpi ros pmh psh meds allergies labs imaging assessment impression plan signed
 case care cure health clinic hospital center centre unit floor room bed ward labs lab
 normal stable acute chronic left right bilateral anterior posterior lateral medial upper lower mild moderate
 severe positive negative history exam plan assessment impression diagnosis diagnoses note notes report

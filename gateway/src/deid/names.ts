@@ -179,8 +179,20 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
         s++;
       const cand = at(s);
       const weakCue = t.key === "by" || t.key === "with" || t.key === "per";
-      if (cand && namePart(cand) && (!weakCue || isFirst(cand) || isLast(cand))) {
-        const e = collect(s, false);
+      const initialFirst = cand !== undefined && initialLen(s) > 0 && namePart(at(s + initialLen(s)));
+      if (cand && (namePart(cand) || initialFirst) && (!weakCue || isFirst(cand) || isLast(cand))) {
+        let e = collect(s, false);
+        // "Name: Okafor, Chidi" — a label followed by "Last, First" on its own.
+        if (!weakCue && e === s && at(e + 1)?.text === "," && namePart(at(e + 2))) {
+          const after = at(e + 3);
+          const fieldBreak =
+            after !== undefined && /\s{2,}|\t/.test(text.slice((tokens[e + 2] as Token).end, after.start));
+          if (after === undefined || after.newline || fieldBreak || !namePart(after) || after.initial) {
+            e += 2;
+            const init = initialLen(e + 1);
+            if (init > 0) e += init;
+          }
+        }
         if (e >= s && !eponymAfter(e)) {
           emit(s, e, weakCue ? 0.8 : 0.9);
           i = e + 1;
@@ -197,7 +209,7 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
         comma?.text === "," &&
         second &&
         !second.newline &&
-        !isStop(t) &&
+        (!isStop(t) || (dicts.last.has(t.key) && !MONTHS.has(t.key) && !TITLES.has(t.key))) &&
         !isStop(second) &&
         dicts.first.has(second.key) &&
         second.cap &&
@@ -243,8 +255,17 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
       const next = initialLen(i + 1) > 0 ? i + 1 + initialLen(i + 1) : i + 1;
       const nt = at(next);
       const stop = isStop(t);
-      if (nt && namePart(nt) && (!stop || isLast(nt))) {
-        const e = collect(next, false);
+      // After a clear first name, a listed surname counts even if it is also a word ("Gia Head", "Ann Rice").
+      const listedSurname =
+        nt !== undefined &&
+        !stop &&
+        !nt.newline &&
+        isLast(nt) &&
+        !MONTHS.has(nt.key) &&
+        !TITLES.has(nt.key) &&
+        !eponymAfter(next);
+      if (nt && (namePart(nt) || listedSurname) && (!stop || isLast(nt))) {
+        const e = collect(next, listedSurname && !namePart(nt));
         if (e >= next && !eponymAfter(e)) {
           emit(i, e, stop ? 0.75 : 0.85);
           i = e + 1;
@@ -266,15 +287,18 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
       while (s > 0 && s > e - 3 && (namePart(at(s - 1)) || at(s - 1)?.initial || at(s - 1)?.text === "."))
         s--;
       while (s <= e && !namePart(at(s)) && !at(s)?.initial) s++;
-      if (s <= e && namePart(at(e))) {
-        const already = out.length > 0 && (out[out.length - 1] as Span).end >= (tokens[s] as Token).start;
-        if (!already) emit(s, e, 0.9);
-      }
+      // Overlap resolution prefers this strong span over a weaker dictionary guess for part of the name.
+      if (s <= e && namePart(at(e))) emit(s, e, 0.9);
     }
 
     // A lone surname mid-sentence is weak evidence ("spoke with Okafor"); never at a sentence start.
     if (t.cap && isLast(t) && !isStop(t) && !sentenceStart(i) && !eponymAfter(i) && t.key.length > 2) {
-      emit(i, i, 0.5);
+      // An unlisted capitalised word or an initial right before it is most likely the given name ("Kofi Konecny").
+      const prev = at(i - 1);
+      const prevInitial = prev?.text === "." && at(i - 2)?.initial === true && !at(i - 2)?.newline;
+      if (prevInitial) emit(i - 2, i, 0.6);
+      else if (prev && namePart(prev) && !t.newline && !sentenceStart(i - 1)) emit(i - 1, i, 0.6);
+      else emit(i, i, 0.5);
     }
     i++;
   }
@@ -304,4 +328,24 @@ export function capitalisedWords(text: string): Array<[number, number, string]> 
     words.push([m.index, m.index + bare.length, bare]);
   }
   return words;
+}
+
+const NAME_BEFORE = /(\p{Lu}[\p{Ll}\p{M}'’-]{0,30}\.?)[ \t]{1,2}$/u;
+
+/**
+ * Second-pass mentions often carry the rest of the name next to them ("registered to Kwabena Oyelowo" after
+ * "Mrs. Oyelowo"): extend the start over up to two preceding initials or capitalised non-vocabulary words.
+ */
+export function extendNameStart(text: string, start: number): number {
+  let at = start;
+  for (let step = 0; step < 2; step++) {
+    const m = NAME_BEFORE.exec(text.slice(Math.max(0, at - 34), at));
+    if (!m) break;
+    const word = (m[1] as string).replace(/\.$/, "");
+    const key = word.toLowerCase();
+    const initial = word.length === 1;
+    if (!initial && (NOT_NAMES.has(key) || EPONYMS.has(key) || TITLES.has(key) || MONTHS.has(key))) break;
+    at -= m[0].length;
+  }
+  return at;
 }

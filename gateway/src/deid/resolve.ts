@@ -6,7 +6,10 @@
 import type { PhiType } from "../contracts";
 import type { Span } from "./span";
 
-/** Validated, self-delimiting formats outrank context-based and dictionary-based evidence. */
+/**
+ * Validated, self-delimiting formats outrank context-based and dictionary-based evidence. Places outrank
+ * names because their patterns need a facility word or a place cue ("St. Luke's Hospital" is not a person).
+ */
 export const TYPE_PRIORITY: Record<PhiType, number> = {
   EMAIL: 100,
   URL: 95,
@@ -24,9 +27,9 @@ export const TYPE_PRIORITY: Record<PhiType, number> = {
   DATE: 70,
   AGE: 68,
   ZIP: 66,
+  LOCATION: 62,
+  CITY: 61,
   NAME: 60,
-  LOCATION: 56,
-  CITY: 55,
   ID: 40,
 };
 

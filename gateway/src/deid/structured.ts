@@ -270,8 +270,11 @@ export function detectStructured(
   CITY_STATE_ZIP.lastIndex = 0;
   for (m = CITY_STATE_ZIP.exec(text); m !== null; m = CITY_STATE_ZIP.exec(text)) {
     const city = m.indices?.[1];
-    if (city && isPlace(m[1] as string)) out.push(span("CITY", city[0], city[1], 0.85));
     const zip = m.indices?.[2];
+    // "Jane Doe, MD" and "Kim Lee, PA" are credentials, not Maryland or Pennsylvania, unless a ZIP follows.
+    const credential = /,\s{1,2}(?:MD|PA|DO|DE)\b/.test(m[0]);
+    if (city && isPlace(m[1] as string) && (zip || !credential))
+      out.push(span("CITY", city[0], city[1], 0.85));
     if (zip) out.push(span("ZIP", zip[0], zip[1], 0.95));
   }
   for (const re of [STATE_ZIP, ZIP_LABEL]) {
