@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Writes the tiny synthetic model repository the tests use: .local/models/tiny/distilbert_sst2/{config.pbtxt,1/}.
+# Idempotent: a stamp with the hash of the generator sources and the tokenizer skips the work when nothing changed.
+# (The base-size model for `npm start` and benchmarks is made by triton-models/tools/ensure-base-model.sh.)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+repo=.local/models/tiny
+model_dir="$repo/distilbert_sst2"
+stamp="$repo/.generator.sha256"
+want="$(cat triton-models/tools/generate-model.ts triton-models/tools/render-config.ts triton-models/tools/model/*.ts \
+  triton-models/tokenizer/tokenizer.json 2>/dev/null | sha256sum | cut -d' ' -f1)"
+
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$model_dir/1/model.onnx" ] && [ -f "$model_dir/config.pbtxt" ]; then
+  echo "setup/models: $model_dir up to date (tiny, synthetic)"
+  exit 0
+fi
+
+mkdir -p "$repo"
+log=.local/setup-models.log
+if ! node --import tsx triton-models/tools/generate-model.ts --size tiny --out "$model_dir/1" >"$log" 2>&1 ||
+  ! node --import tsx triton-models/tools/render-config.ts --variant cpu --model-dir "$model_dir" >>"$log" 2>&1; then
+  echo "setup/models: generating the tiny test model failed; see $log:" >&2
+  tail -n 20 "$log" >&2
+  exit 1
+fi
+echo "$want" >"$stamp"
+echo "setup/models: wrote $model_dir (tiny synthetic model + CPU config.pbtxt)"

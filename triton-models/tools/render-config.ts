@@ -1,0 +1,340 @@
+/**
+ * The one source of every Triton config.pbtxt for distilbert_sst2.
+ *
+ * `renderModelConfig(options)` returns protobuf text format for Triton's ModelConfig; the committed
+ * triton-models/distilbert_sst2/config.pbtxt is its GPU variant, the local test repository gets the CPU variant,
+ * and the Pulumi stack renders its own (TensorRT FP16 on or off from the stack config `tensorrtFp16`).
+ *
+ *   npx tsx triton-models/tools/render-config.ts --variant gpu|cpu [--model-dir triton-models/distilbert_sst2]
+ *       [--version N] [--tensorrt-fp16] [--no-batching] [--check | --stdout]
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+export const MODEL_NAME = "distilbert_sst2";
+/** Triton model-config parameter carrying the sha256 of the tokenizer.json the model version was published with. */
+export const TOKENIZER_SHA_PARAMETER = "tokenizer_sha256";
+/** The paper's batch size on the T4. */
+export const DEFAULT_MAX_BATCH_SIZE = 16;
+/**
+ * 2 ms: the most a lone request waits for company. It is small against the ~10 ms a batch of 16 takes on a T4
+ * and the paper's 22 ms FastAPI p50, and at the paper's ~780 req/s about 1.6 requests arrive per window while
+ * more queue up during each execution, so batches fill under load without taxing quiet periods (docs/models.md).
+ */
+export const DEFAULT_MAX_QUEUE_DELAY_US = 2000;
+export const DEFAULT_PREFERRED_BATCH_SIZES = [4, 8, 16] as const;
+export const DEFAULT_MAX_SEQUENCE_LENGTH = 512;
+/** Shortest sequence bucket (gateway SEQUENCE_BUCKETS default), the lower bound of the TensorRT shape profile. */
+export const MIN_SEQUENCE_BUCKET = 16;
+export const DEFAULT_TRT_CACHE_PATH = "/tmp/triton-trt-cache";
+
+export interface DynamicBatchingOptions {
+  preferredBatchSizes?: readonly number[];
+  maxQueueDelayMicroseconds?: number;
+}
+
+export interface TensorRtOptions {
+  /** Where TensorRT engines are cached (a volume, so restarts skip the minutes-long engine build). */
+  engineCachePath?: string;
+  maxWorkspaceSizeBytes?: number;
+}
+
+export interface WarmupSample {
+  batchSize: number;
+  sequenceLength: number;
+}
+
+export interface ModelConfigOptions {
+  /** sha256 of the pinned version's tokenizer.json; published so a gateway can refuse a mismatched tokenizer. */
+  tokenizerSha256: string;
+  name?: string;
+  maxBatchSize?: number;
+  /** `false` renders no dynamic_batching block: Triton runs each request as it arrives (the unbatched setup). */
+  dynamicBatching?: false | DynamicBatchingOptions;
+  instanceGroup?: { kind: "KIND_GPU" | "KIND_CPU"; count?: number };
+  /** Default: specific [1]. */
+  versionPolicy?: { specific: readonly number[] } | { latest: number };
+  /** TensorRT FP16 through ONNX Runtime's TensorRT execution provider; GPU only. */
+  tensorrtFp16?: false | TensorRtOptions;
+  maxSequenceLength?: number;
+  /** Default: one request of the shortest bucket, and a full batch at 128 tokens. */
+  warmup?: readonly WarmupSample[];
+  /** ONNX Runtime intra-op threads per instance (CPU serving); unset = ORT default. */
+  intraOpThreads?: number;
+}
+
+/** A protobuf text-format message: ordered fields; a repeated field appears once per value. */
+type Field = [name: string, value: Scalar | Message];
+type Scalar = string | number | boolean | Enum | number[];
+type Message = Field[];
+class Enum {
+  constructor(readonly name: string) {}
+}
+
+function isMessage(value: Scalar | Message): value is Message {
+  return Array.isArray(value) && (value.length === 0 || Array.isArray(value[0]));
+}
+
+function renderScalar(value: Scalar): string {
+  if (value instanceof Enum) return value.name;
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.join(", ")}]`;
+  return String(value);
+}
+
+function renderMessage(fields: Message, indent: string): string {
+  return fields
+    .map(([name, value]) =>
+      isMessage(value)
+        ? `${indent}${name} {\n${renderMessage(value, `${indent}  `)}${indent}}\n`
+        : `${indent}${name}: ${renderScalar(value as Scalar)}\n`,
+    )
+    .join("");
+}
+
+function fail(message: string): never {
+  throw new Error(`renderModelConfig: ${message}`);
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) fail(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+export function renderModelConfig(options: ModelConfigOptions): string {
+  const name = options.name ?? MODEL_NAME;
+  const maxBatchSize = positiveInteger(options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE, "maxBatchSize");
+  const maxSequenceLength = positiveInteger(
+    options.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH,
+    "maxSequenceLength",
+  );
+  const kind = options.instanceGroup?.kind ?? "KIND_GPU";
+  const count = positiveInteger(options.instanceGroup?.count ?? 1, "instanceGroup.count");
+  if (!/^[0-9a-f]{64}$/.test(options.tokenizerSha256))
+    fail("tokenizerSha256 must be 64 lowercase hex digits");
+  if (options.tensorrtFp16 && kind !== "KIND_GPU") fail("TensorRT FP16 needs a KIND_GPU instance group");
+
+  const tensor = (tensorName: string, type: string, dims: number[]): Message => [
+    ["name", tensorName],
+    ["data_type", new Enum(type)],
+    ["dims", dims],
+  ];
+  const config: Message = [
+    ["name", name],
+    ["platform", "onnxruntime_onnx"],
+    ["max_batch_size", maxBatchSize],
+  ];
+
+  const policy = options.versionPolicy ?? { specific: [1] };
+  if ("specific" in policy) {
+    if (policy.specific.length === 0) fail("versionPolicy.specific needs at least one version");
+    for (const v of policy.specific) positiveInteger(v, "versionPolicy.specific entry");
+    config.push(["version_policy", [["specific", [["versions", [...policy.specific]]]]]]);
+  } else {
+    config.push([
+      "version_policy",
+      [["latest", [["num_versions", positiveInteger(policy.latest, "latest")]]]],
+    ]);
+  }
+
+  // Batch dimension is implicit (max_batch_size > 0): each request is [batch, sequence] of INT64.
+  config.push(["input", tensor("input_ids", "TYPE_INT64", [-1])]);
+  config.push(["input", tensor("attention_mask", "TYPE_INT64", [-1])]);
+  config.push(["output", tensor("logits", "TYPE_FP32", [2])]);
+  config.push([
+    "instance_group",
+    [
+      ["count", count],
+      ["kind", new Enum(kind)],
+    ],
+  ]);
+
+  if (options.dynamicBatching !== false) {
+    const batching = options.dynamicBatching ?? {};
+    // The default list is trimmed to maxBatchSize; an explicit list must already fit.
+    const preferred = batching.preferredBatchSizes
+      ? [...batching.preferredBatchSizes]
+      : DEFAULT_PREFERRED_BATCH_SIZES.filter((size) => size <= maxBatchSize);
+    for (const size of preferred) {
+      if (positiveInteger(size, "preferred batch size") > maxBatchSize) {
+        fail(`preferred batch size ${size} exceeds maxBatchSize ${maxBatchSize}`);
+      }
+    }
+    const delay = batching.maxQueueDelayMicroseconds ?? DEFAULT_MAX_QUEUE_DELAY_US;
+    if (!Number.isInteger(delay) || delay < 0) fail(`maxQueueDelayMicroseconds must be >= 0, got ${delay}`);
+    const block: Message = preferred.map((size): Field => ["preferred_batch_size", size]);
+    block.push(["max_queue_delay_microseconds", delay]);
+    config.push(["dynamic_batching", block]);
+  }
+
+  if (options.tensorrtFp16) {
+    const trt = options.tensorrtFp16;
+    const shapes = (batch: number, seq: number) => `input_ids:${batch}x${seq},attention_mask:${batch}x${seq}`;
+    const parameter = (key: string, value: string): Field => [
+      "parameters",
+      [
+        ["key", key],
+        ["value", value],
+      ],
+    ];
+    const accelerator: Message = [
+      ["name", "tensorrt"],
+      parameter("precision_mode", "FP16"),
+      parameter("max_workspace_size_bytes", String(trt.maxWorkspaceSizeBytes ?? 2 ** 30)),
+      parameter("trt_engine_cache_enable", "1"),
+      parameter("trt_engine_cache_path", trt.engineCachePath ?? DEFAULT_TRT_CACHE_PATH),
+      // One shape profile covering every bucket, so no new engine is built when a new shape arrives.
+      parameter("trt_profile_min_shapes", shapes(1, Math.min(MIN_SEQUENCE_BUCKET, maxSequenceLength))),
+      parameter("trt_profile_opt_shapes", shapes(maxBatchSize, Math.min(128, maxSequenceLength))),
+      parameter("trt_profile_max_shapes", shapes(maxBatchSize, maxSequenceLength)),
+    ];
+    config.push(["optimization", [["execution_accelerators", [["gpu_execution_accelerator", accelerator]]]]]);
+  }
+
+  const stringParameter = (key: string, value: string): Field => [
+    "parameters",
+    [
+      ["key", key],
+      ["value", [["string_value", value]]],
+    ],
+  ];
+  config.push(stringParameter(TOKENIZER_SHA_PARAMETER, options.tokenizerSha256));
+  if (options.intraOpThreads !== undefined) {
+    if (!Number.isInteger(options.intraOpThreads) || options.intraOpThreads < 0) {
+      fail(`intraOpThreads must be >= 0, got ${options.intraOpThreads}`);
+    }
+    config.push(stringParameter("intra_op_thread_count", String(options.intraOpThreads)));
+  }
+
+  const warmup = options.warmup ?? [
+    { batchSize: 1, sequenceLength: Math.min(MIN_SEQUENCE_BUCKET, maxSequenceLength) },
+    { batchSize: maxBatchSize, sequenceLength: Math.min(128, maxSequenceLength) },
+  ];
+  for (const sample of warmup) {
+    const batch = positiveInteger(sample.batchSize, "warmup batchSize");
+    const seq = positiveInteger(sample.sequenceLength, "warmup sequenceLength");
+    if (batch > maxBatchSize) fail(`warmup batch ${batch} exceeds maxBatchSize ${maxBatchSize}`);
+    if (seq > maxSequenceLength)
+      fail(`warmup sequence ${seq} exceeds maxSequenceLength ${maxSequenceLength}`);
+    // Zeros are valid inputs: token id 0 is [PAD] and an all-zero mask is handled (uniform attention).
+    const input = (key: string): Field => [
+      "inputs",
+      [
+        ["key", key],
+        [
+          "value",
+          [
+            ["data_type", new Enum("TYPE_INT64")],
+            ["dims", [seq]],
+            ["zero_data", true],
+          ],
+        ],
+      ],
+    ];
+    config.push([
+      "model_warmup",
+      [
+        ["name", `batch${batch}_seq${seq}`],
+        ["batch_size", batch],
+        input("input_ids"),
+        input("attention_mask"),
+      ],
+    ]);
+  }
+
+  const header =
+    "# Generated by triton-models/tools/render-config.ts: do not edit by hand, change the options and re-render.\n";
+  return header + renderMessage(config, "");
+}
+
+export type ConfigVariant = "gpu" | "cpu";
+
+/** The two stock variants: the cluster's GPU config and the local CPU one; both start from the same options. */
+export function variantOptions(variant: ConfigVariant, base: ModelConfigOptions): ModelConfigOptions {
+  if (variant === "cpu") {
+    return { ...base, instanceGroup: { kind: "KIND_CPU", count: 1 } };
+  }
+  return { ...base, instanceGroup: { kind: "KIND_GPU", count: 1 } };
+}
+
+function highestVersion(modelDir: string): number {
+  const versions = existsSync(modelDir)
+    ? readdirSync(modelDir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && /^[1-9]\d*$/.test(e.name))
+        .map((e) => Number(e.name))
+    : [];
+  if (versions.length === 0) throw new Error(`${modelDir} has no numeric version folder`);
+  return Math.max(...versions);
+}
+
+/** Options for a model directory on disk: the pinned version's tokenizer hash and maximum sequence length. */
+export function optionsForModelDir(modelDir: string, version?: number): ModelConfigOptions {
+  const pinned = version ?? highestVersion(modelDir);
+  const versionDir = join(modelDir, String(pinned));
+  const tokenizer = join(versionDir, "tokenizer.json");
+  if (!existsSync(tokenizer)) throw new Error(`${tokenizer} is missing`);
+  const infoPath = join(versionDir, "model-info.json");
+  const info = existsSync(infoPath)
+    ? (JSON.parse(readFileSync(infoPath, "utf8")) as { maxSequenceLength?: number })
+    : {};
+  return {
+    tokenizerSha256: createHash("sha256").update(readFileSync(tokenizer)).digest("hex"),
+    versionPolicy: { specific: [pinned] },
+    maxSequenceLength: info.maxSequenceLength ?? DEFAULT_MAX_SEQUENCE_LENGTH,
+  };
+}
+
+function main(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      variant: { type: "string" },
+      "model-dir": { type: "string" },
+      version: { type: "string" },
+      "tensorrt-fp16": { type: "boolean" },
+      "no-batching": { type: "boolean" },
+      check: { type: "boolean" },
+      stdout: { type: "boolean" },
+    },
+    strict: true,
+  });
+  if (values.variant !== "gpu" && values.variant !== "cpu") throw new Error("--variant must be gpu or cpu");
+  if (values.version !== undefined && !/^[1-9]\d*$/.test(values.version)) {
+    throw new Error("--version must be a positive integer");
+  }
+  const modelDir = resolve(values["model-dir"] ?? join(__dirname, "..", MODEL_NAME));
+  const base = optionsForModelDir(
+    modelDir,
+    values.version === undefined ? undefined : Number(values.version),
+  );
+  const options = variantOptions(values.variant, {
+    ...base,
+    tensorrtFp16: values["tensorrt-fp16"] ? {} : false,
+    dynamicBatching: values["no-batching"] ? false : undefined,
+  });
+  const text = renderModelConfig(options);
+  if (values.stdout) {
+    process.stdout.write(text);
+    return;
+  }
+  const target = join(modelDir, "config.pbtxt");
+  if (values.check) {
+    const current = existsSync(target) ? readFileSync(target, "utf8") : "";
+    if (current !== text) throw new Error(`${target} is out of date: re-run without --check`);
+    console.log(`render-config: ${target} is up to date`);
+    return;
+  }
+  writeFileSync(target, text);
+  console.log(`render-config: wrote ${target} (${values.variant})`);
+}
+
+if (require.main === module) {
+  try {
+    main(process.argv.slice(2));
+  } catch (error) {
+    console.error(`render-config: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+}
