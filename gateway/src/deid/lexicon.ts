@@ -50,7 +50,7 @@ dawn eve sky rain storm river brook forest heather fern willow laurel sage basil
 art bill frank mark pat sue don guy ray chase hunter page rich bob will won sunny sandy rusty
 bud buck chip dusty kit miles sterling ward young king long hall hill field rice price bell wood woods brown green white black gray grey
 major minor general chief judge dean earl duke baron lord bishop pope saint
-medical record number dob mrn ssn sex gender age race case care cure home address phone fax email contact social family vitals objective subjective
+driver drivers license licence medical record number dob mrn ssn sex gender age race case care cure home address phone fax email contact social family vitals objective subjective
 hpi ros pmh psh meds allergies labs imaging assessment impression plan signed
 case care cure health clinic hospital center centre unit floor room bed ward labs lab
 normal stable acute chronic left right bilateral anterior posterior lateral medial upper lower mild moderate
@@ -103,7 +103,8 @@ tumour ulcer node nodes cyst cysts phenomenon triad method position catheter tub
 disorders ataxia anemia anaemia esophagus oesophagus diverticulum stage stages grade grading index law
 rule rules nodule nodules thyroiditis encephalopathy arthropathy contracture bodies body cells cell
 pouch repair fundoplication stain staining type types block blocks count equation respiration
-respirations murmur sounds stockings
+respirations murmur sounds stockings protein proteins drain drains tear tears lesion lesions
+spots spot line lines pearls
 `);
 
 /** Full month names and abbreviations, lower-case, mapped to month numbers. */

@@ -137,7 +137,18 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
         continue;
       }
       if (t.newline && j > i) break;
-      const accept = forceFirst && j === i ? t.cap && !TITLES.has(t.key) : namePart(t);
+      // After a listed first name, a listed surname is accepted even if it is also a word ("Tyra Miles").
+      const prevToken = at(j - 1);
+      const surnameAfterFirst =
+        words > 0 &&
+        prevToken !== undefined &&
+        isFirst(prevToken) &&
+        isLast(t) &&
+        !t.newline &&
+        !MONTHS.has(t.key) &&
+        !TITLES.has(t.key) &&
+        !EPONYM_HEADS.has(at(j + 1)?.key ?? "");
+      const accept = forceFirst && j === i ? t.cap && !TITLES.has(t.key) : namePart(t) || surnameAfterFirst;
       if (!accept) break;
       last = j;
       j++;
@@ -210,7 +221,9 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
         second &&
         !second.newline &&
         (!isStop(t) || (dicts.last.has(t.key) && !MONTHS.has(t.key) && !TITLES.has(t.key))) &&
-        !isStop(second) &&
+        // The given name may be a word ("Crain, Hazel") when the surname before the comma is a clear one.
+        (!isStop(second) ||
+          (!isStop(t) && dicts.last.has(t.key) && !MONTHS.has(second.key) && !TITLES.has(second.key))) &&
         dicts.first.has(second.key) &&
         second.cap &&
         !US_STATE_CODES.has(second.text) &&
@@ -292,7 +305,16 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
     }
 
     // A lone surname mid-sentence is weak evidence ("spoke with Okafor"); never at a sentence start.
-    if (t.cap && isLast(t) && !isStop(t) && !sentenceStart(i) && !eponymAfter(i) && t.key.length > 2) {
+    const afterEponym = at(i - 1) !== undefined && EPONYMS.has((at(i - 1) as Token).key);
+    if (
+      t.cap &&
+      isLast(t) &&
+      !isStop(t) &&
+      !sentenceStart(i) &&
+      !eponymAfter(i) &&
+      !afterEponym &&
+      t.key.length > 2
+    ) {
       // An unlisted capitalised word or an initial right before it is most likely the given name ("Kofi Konecny").
       const prev = at(i - 1);
       const prevInitial = prev?.text === "." && at(i - 2)?.initial === true && !at(i - 2)?.newline;
