@@ -6,6 +6,7 @@ import path from "node:path";
 import { parseCli, USAGE, UsageError } from "./lib/args";
 import { REPO_ROOT, runBenchmark, stopActiveSubject } from "./lib/bench";
 import { createProgress } from "./lib/progress";
+import { assertDocMarkers, renderDocSection, updateDoc } from "./lib/report/doc-section";
 import { DEFAULT_WORKLOAD } from "./lib/workload";
 
 async function main(): Promise<number> {
@@ -14,6 +15,7 @@ async function main(): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (options.updateDoc) assertDocMarkers(options.updateDoc);
   const progress = createProgress();
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
@@ -36,6 +38,11 @@ async function main(): Promise<number> {
     command: ["npm run bench --", ...redacted].join(" "),
     progress,
   });
+  if (options.updateDoc) {
+    const chartsDir = path.relative(path.dirname(options.updateDoc), options.outDir) || ".";
+    updateDoc(options.updateDoc, renderDocSection(results, chartsDir.split(path.sep).join("/")));
+    files.push(options.updateDoc);
+  }
   for (const f of files) process.stdout.write(`${path.relative(REPO_ROOT, f) || f}\n`);
   const failed = results.subjects.filter((s) => s.failure !== null);
   for (const s of failed) process.stderr.write(`bench: ${s.id} was not measured: ${s.failure}\n`);

@@ -234,6 +234,7 @@ describe("goals", () => {
     errorRate: spread([0]),
     meanBatchSize: null,
     serverCpuCores: null,
+    loadGeneratorCpuCores: spread([0]),
     achievedGflops: null,
   });
   const subject = (id: string, points: LoadPoint[]): SubjectResult => {

@@ -22,6 +22,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --warmup S                  seconds of warm-up load before measuring each server (overrides the preset)
   --repetitions N             repetitions per load point (overrides the preset)
   --concurrency 1,8,32        closed-loop sweep (overrides the preset)
+  --update-doc FILE           rewrite the generated results section of FILE (e.g. docs/benchmarks.md)
   --target URL                measure a deployed stack's ingress instead of local servers
   --token TOKEN               bearer token for --target (or env BENCH_TOKEN)
   --client-id ID              OAuth2 client credentials for --target: a token is fetched from <URL>/oauth2/token
@@ -37,6 +38,7 @@ export interface CliOptions {
   modelRepository?: string;
   workloadFile?: string;
   settings: Partial<PresetSettings>;
+  updateDoc?: string;
   target?: { url: string; credentials: TargetCredentials };
 }
 
@@ -71,6 +73,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, n
         repetitions: { type: "string" },
         concurrency: { type: "string" },
         target: { type: "string" },
+        "update-doc": { type: "string" },
         token: { type: "string" },
         "client-id": { type: "string" },
         "client-secret": { type: "string" },
@@ -167,6 +170,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, n
     outDir: path.resolve(str("out") ?? path.join(".bench-results", stamp)),
     modelRepository: str("model-repository"),
     workloadFile: str("workload"),
+    updateDoc: str("update-doc") === undefined ? undefined : path.resolve(str("update-doc") as string),
     settings,
     target,
   };

@@ -91,7 +91,8 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
   const machine = machineInfo();
   const progress = opts.progress;
   mkdirSync(opts.outDir, { recursive: true });
-  const logDir = path.join(opts.outDir, "logs");
+  // Server logs stay in the git-ignored .bench-results even when --out points into docs/.
+  const logDir = path.join(REPO_ROOT, ".bench-results", "logs", startedAt.replace(/[:.]/g, "-"));
   mkdirSync(logDir, { recursive: true });
 
   const repository = path.resolve(opts.modelRepository ?? DEFAULT_MODEL_REPOSITORY);
@@ -106,6 +107,7 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
     buckets,
   });
   const tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
+  progress.info(`server logs: ${path.relative(REPO_ROOT, logDir)}`);
   progress.info(
     `workload: ${workload.stats.sentences} sentences, tokens p50 ${workload.stats.tokens.p50}, p95 ${workload.stats.tokens.p95}; ` +
       `model ${MODEL_NAME} v${artifacts.version}${artifacts.info.synthetic ? " (synthetic)" : ""}; load average ${machine.loadAverage.join(" ")}`,

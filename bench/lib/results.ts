@@ -13,6 +13,8 @@ export interface MeasuredRun extends LoadRunResult {
   meanBatchSize: number | null;
   /** Average CPU cores used by the server process tree during the run; null when remote. */
   serverCpuCores: number | null;
+  /** Average CPU cores the load generator (this process) used during the run: it shares the machine. */
+  loadGeneratorCpuCores: number;
   /** Model compute the successful requests of this run asked for, per second. */
   achievedGflops: number | null;
 }
@@ -30,6 +32,7 @@ export interface LoadPoint {
   errorRate: Spread;
   meanBatchSize: Spread | null;
   serverCpuCores: Spread | null;
+  loadGeneratorCpuCores: Spread;
   achievedGflops: Spread | null;
 }
 

@@ -29,6 +29,7 @@ function pointOf(mode: "closed" | "open", key: number, runs: MeasuredRun[]): Loa
     errorRate: spread(runs.map((r) => r.errorRate)),
     meanBatchSize: opt(runs.map((r) => r.meanBatchSize)),
     serverCpuCores: opt(runs.map((r) => r.serverCpuCores)),
+    loadGeneratorCpuCores: spread(runs.map((r) => r.loadGeneratorCpuCores)),
     achievedGflops: opt(runs.map((r) => r.achievedGflops)),
   };
 }
@@ -52,14 +53,19 @@ export async function measureSubject(
     await subject.beforeRun?.();
     const before = await subject.batchCounters();
     const cpu = subject.pids.length > 0 ? startCpuMeter(subject.pids) : null;
+    const clientCpu = process.cpuUsage();
+    const clientStart = process.hrtime.bigint();
     const result = await run();
     const serverCpuCores = cpu ? cpu.stop() : null;
+    const clientUsed = process.cpuUsage(clientCpu);
+    const clientElapsedS = Number(process.hrtime.bigint() - clientStart) / 1e9;
     const after = await subject.batchCounters();
     return {
       ...result,
       repetition,
       meanBatchSize: batchMean(before, after),
       serverCpuCores,
+      loadGeneratorCpuCores: (clientUsed.user + clientUsed.system) / 1e6 / clientElapsedS,
       achievedGflops: gflopsPerRequest === null ? null : result.throughput * gflopsPerRequest,
     };
   };

@@ -64,33 +64,33 @@ function title(results: BenchResults, what: string): { text: string; subtitle: s
 }
 
 export function latencyVsThroughputSpec(results: BenchResults): Record<string, unknown> {
+  // One panel per scenario with its own scales: an echo server and a transformer differ by 100× in both axes.
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: title(results, "Latency vs throughput"),
-    width: 560,
-    height: 340,
+    title: title(results, "Latency vs throughput, per scenario"),
     data: { values: latencyRows(results) },
-    mark: { type: "line", point: true },
-    encoding: {
-      x: { field: "throughput", type: "quantitative", title: "throughput (successful req/s)" },
-      y: {
-        field: "latency",
-        type: "quantitative",
-        title: "latency (ms, log scale)",
-        scale: { type: "log" },
+    facet: { field: "subject", type: "nominal", title: null },
+    columns: 3,
+    resolve: { scale: { x: "independent", y: "independent" } },
+    spec: {
+      width: 240,
+      height: 170,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "throughput", type: "quantitative", title: "successful req/s" },
+        y: { field: "latency", type: "quantitative", title: "latency (ms)" },
+        color: { field: "percentile", type: "nominal", title: "percentile" },
+        strokeDash: { field: "mode", type: "nominal", title: "load" },
+        shape: { field: "mode", type: "nominal", title: "load" },
+        order: { field: "order", type: "quantitative" },
+        tooltip: [
+          { field: "subject" },
+          { field: "load" },
+          { field: "percentile" },
+          { field: "latency" },
+          { field: "throughput" },
+        ],
       },
-      color: { field: "subject", type: "nominal", title: "scenario" },
-      strokeDash: { field: "percentile", type: "nominal", title: "percentile" },
-      shape: { field: "mode", type: "nominal", title: "load" },
-      detail: [{ field: "mode" }],
-      order: { field: "order", type: "quantitative" },
-      tooltip: [
-        { field: "subject" },
-        { field: "load" },
-        { field: "percentile" },
-        { field: "latency" },
-        { field: "throughput" },
-      ],
     },
   };
 }

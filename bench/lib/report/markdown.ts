@@ -28,6 +28,7 @@ function subjectRows(s: SubjectResult): string[] {
       n(p.errorRate.median * 100, 2),
       withRange(p.meanBatchSize, 2),
       withRange(p.serverCpuCores, 2),
+      n(p.loadGeneratorCpuCores.median, 2),
       n(s.gflopsPerRequest, 2),
       withRange(p.achievedGflops, 0),
     ].join(" | "),
@@ -55,8 +56,8 @@ export function summaryTable(results: BenchResults): string {
 
 export function detailTable(results: BenchResults): string {
   const lines = [
-    "| scenario | load | req/s | p50 ms | p95 ms | p99 ms | errors % | mean batch | server CPU cores | GFLOP/req | GFLOP/s |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | load | req/s | p50 ms | p95 ms | p99 ms | errors % | mean batch | server CPU cores | load-generator CPU cores | GFLOP/req | GFLOP/s |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of results.subjects) {
     if (s.failure) continue;
