@@ -68,7 +68,7 @@ describe("graceful shutdown", () => {
         method: "POST",
         headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
         body: JSON.stringify({ text: `request ${i} from John Smith was good` }),
-      }).then(async (res) => ({ status: res.status, body: await res.json() })),
+      }).then(async (res) => ({ status: res.status, body: (await res.json()) as { label: string } })),
     );
     // Three requests are inside the backend and three wait for a slot when the signal arrives.
     while ((await gauge(server.metricsPort, "gateway_backend_inflight_requests")) < 3) {
