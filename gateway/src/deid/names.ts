@@ -191,8 +191,19 @@ export function detectNames(text: string, out: Span[], dicts: NameDictionaries =
       const cand = at(s);
       const weakCue = t.key === "by" || t.key === "with" || t.key === "per";
       const initialFirst = cand !== undefined && initialLen(s) > 0 && namePart(at(s + initialLen(s)));
-      if (cand && (namePart(cand) || initialFirst) && (!weakCue || isFirst(cand) || isLast(cand))) {
-        let e = collect(s, false);
+      // After a strong cue, a given name that is also a word counts when a surname follows ("Patient: April Jones").
+      const wordFirst =
+        cand !== undefined &&
+        !weakCue &&
+        isFirst(cand) &&
+        !TITLES.has(cand.key) &&
+        (namePart(at(s + 1)) || (at(s + 1) !== undefined && isLast(at(s + 1) as Token)));
+      if (
+        cand &&
+        (namePart(cand) || initialFirst || wordFirst) &&
+        (!weakCue || isFirst(cand) || isLast(cand))
+      ) {
+        let e = collect(s, wordFirst && !namePart(cand));
         // "Name: Okafor, Chidi" — a label followed by "Last, First" on its own.
         if (!weakCue && e === s && at(e + 1)?.text === "," && namePart(at(e + 2))) {
           const after = at(e + 3);
