@@ -97,7 +97,7 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
   const verifier = options.verifier ?? createTokenVerifier(config.auth);
   const limiter = new ConcurrencyLimiter(config.limits.maxInflight, config.limits.maxPending);
   const clientLimiter = new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst);
-  const addressLimiter = new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst);
+  const tokenLimiter = new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst);
   metrics.samplers.push(() => {
     metrics.inflight.set(limiter.inflight);
     metrics.pending.set(limiter.pending);
@@ -141,9 +141,9 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     };
 
   const rateLimit =
-    (limiterFor: RateLimiter, key: (res: express.Response, req: express.Request) => string): RequestHandler =>
-    (req, res, next) => {
-      const decision = limiterFor.take(key(res, req));
+    (limiterFor: RateLimiter, key: (res: express.Response) => string): RequestHandler =>
+    (_req, res, next) => {
+      const decision = limiterFor.take(key(res));
       if (decision.allowed) return next();
       metrics.rateLimited.inc();
       next(
@@ -153,7 +153,6 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
       );
     };
   const perClient = rateLimit(clientLimiter, (res) => locals(res).principal?.clientId ?? "");
-  const perAddress = rateLimit(addressLimiter, (_res, req) => req.socket.remoteAddress ?? "unknown");
   const body = jsonBody(config.http.maxBodyBytes);
 
   app.post(
@@ -185,8 +184,8 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     app.post(
       "/oauth2/token",
       route("/oauth2/token"),
-      perAddress,
       ...createTokenEndpoint({
+        rateLimit: (key) => tokenLimiter.take(key),
         signer: options.oauth.signer,
         clients: options.oauth.clients,
         issuer: config.auth.issuer,
@@ -195,6 +194,7 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
         onResult: (res, outcome) => {
           locals(res).tokenClientId = outcome.clientId;
           metrics.tokensIssued.inc({ outcome: outcome.error ?? "issued" });
+          if (outcome.error === "rate_limited") metrics.rateLimited.inc();
           if (outcome.error === "invalid_client") {
             locals(res).authFailure = "invalid_client";
             metrics.authFailures.inc({ reason: "invalid_client" });

@@ -110,7 +110,7 @@ export function buildOpenApiDocument(limits: OpenApiLimits) {
             "400": jsonResponse("invalid_request, unsupported_grant_type or invalid_scope", "OAuthError"),
             "401": jsonResponse("invalid_client", "OAuthError"),
             "404": problemResponse("The token endpoint is not enabled"),
-            "429": problemResponse("Too many token requests from this address"),
+            "429": problemResponse("Too many token requests for this client"),
           },
         },
       },

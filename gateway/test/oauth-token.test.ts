@@ -153,6 +153,36 @@ describe("POST /oauth2/token (client credentials)", () => {
   });
 });
 
+describe("POST /oauth2/token rate limiting", () => {
+  it("limits each registered client, and all unregistered ids together, before hashing the secret", async () => {
+    const clients = await writeClientsFile([
+      { clientId: "one", secret: SECRET, scopes: ["inference:invoke"] },
+      { clientId: "two", secret: SECRET, scopes: ["inference:invoke"] },
+    ]);
+    const t = await buildTestApp({
+      oauthClientsFile: clients,
+      env: { RATE_LIMIT_RPS: "0.5", RATE_LIMIT_BURST: "2" },
+    });
+    const ask = (id: string) =>
+      request(t.app)
+        .post("/oauth2/token")
+        .type("form")
+        .send({ grant_type: "client_credentials", client_id: id, client_secret: SECRET });
+    const statuses = async (id: string, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await ask(id)).status);
+      return out;
+    };
+    assert.deepEqual(await statuses("one", 3), [200, 200, 429]);
+    assert.deepEqual(await statuses("two", 1), [200]);
+    assert.deepEqual(await statuses("guess-1", 2), [401, 401]);
+    const limited = await ask("guess-2");
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.type, "urn:clinical-inference:problem:rate-limited");
+    assert.equal(limited.headers["retry-after"], "2");
+  });
+});
+
 describe("client secret hashes", () => {
   it("round-trips the documented scrypt$N$r$p$salt$hash format", async () => {
     const encoded = await hashSecret("a-long-enough-secret", { N: 1024 });

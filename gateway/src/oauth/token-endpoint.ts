@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler, type Response } from "express";
+import { HttpProblem } from "../problem";
 import type { ClientRegistration } from "./clients";
 import { hashSecret, parseSecretHash, verifySecret } from "./secret-hash";
 import type { TokenSigner } from "./signer";
@@ -14,6 +15,11 @@ export interface TokenEndpointOptions {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /**
+   * Rate limit, checked before the (deliberately slow) secret hash. Keyed by the claimed client id when it is
+   * registered and by one shared key for unknown ids, so guessing costs the same behind any proxy.
+   */
+  rateLimit?: (key: string) => { allowed: boolean; retryAfterSeconds: number };
   /** Called with the outcome so the app can audit and count it; never receives the secret. */
   onResult?: (res: Response, outcome: { clientId?: string; scopes?: string[]; error?: string }) => void;
 }
@@ -33,6 +39,12 @@ class OAuthError extends Error {
     readonly basicChallenge = false,
   ) {
     super(description);
+  }
+}
+
+class RateLimited extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super("rate limited");
   }
 }
 
@@ -98,6 +110,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions): RequestHandl
         throw new OAuthError("invalid_client", "Client authentication is required", true);
       }
       const client = options.clients.get(credentials.id);
+      const decision = options.rateLimit?.(client ? `client:${client.clientId}` : "unregistered-client-ids");
+      if (decision && !decision.allowed) throw new RateLimited(decision.retryAfterSeconds);
       const valid = await verifySecret(credentials.secret, client?.secretHash ?? (await decoy));
       if (!client || !valid) throw new OAuthError("invalid_client", "Client authentication failed", !!basic);
       clientId = client.clientId;
@@ -134,6 +148,12 @@ export function createTokenEndpoint(options: TokenEndpointOptions): RequestHandl
         .set({ "Cache-Control": "no-store", Pragma: "no-cache" })
         .json({ access_token: accessToken, token_type: "Bearer", expires_in: options.ttlSeconds, scope });
     } catch (err) {
+      if (err instanceof RateLimited) {
+        options.onResult?.(res, { clientId, error: "rate_limited" });
+        throw new HttpProblem("rate-limited", "Too many token requests for this client", {
+          headers: { "Retry-After": String(err.retryAfterSeconds) },
+        });
+      }
       if (!(err instanceof OAuthError)) throw err;
       options.onResult?.(res, { clientId, error: err.code });
       if (err.code === "invalid_client" && err.basicChallenge) {
