@@ -93,11 +93,11 @@ export function nearScaleCue(text: string, start: number, end: number): boolean 
   const before = text
     .slice(Math.max(0, start - 24), start)
     .toLowerCase()
-    .replace(/^[^]*[.;\n]\s/, "");
+    .replace(/^[\s\S]*[.;\n]\s/, "");
   const after = text
     .slice(end, Math.min(text.length, end + 24))
     .toLowerCase()
-    .replace(/[.;\n][^]*$/, "");
+    .replace(/[.;\n][\s\S]*$/, "");
   const slash = text.indexOf("/", start);
   const denominator = slash > start && slash < end ? text.slice(slash + 1, end) : "";
   if (OTHER_CUE.test(before) || OTHER_CUE.test(after)) return true;
