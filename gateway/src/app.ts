@@ -129,6 +129,9 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
 
   app.use(requestContext(logger, metrics));
   app.use((_req, res, next) => {
+    // Answers derive from clinical text: no shared cache may keep them. Public documents override this.
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("X-Content-Type-Options", "nosniff");
     if (state.draining) res.setHeader("Connection", "close");
     next();
   });
@@ -216,14 +219,13 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     res.type("application/json").send(jwks);
   });
   app.get("/openapi.json", route("/openapi.json"), (_req, res) => {
+    res.setHeader("Cache-Control", "public, max-age=300");
     res.type("application/json").send(openApi);
   });
   app.get("/healthz", route("/healthz"), (_req, res) => {
-    res.setHeader("Cache-Control", "no-store");
     res.json({ status: "ok" });
   });
   app.get("/readyz", route("/readyz"), async (_req, res) => {
-    res.setHeader("Cache-Control", "no-store");
     if (state.draining) throw new HttpProblem("shutting-down", "The gateway is shutting down");
     if (!options.deidentifier) {
       throw new HttpProblem("dependency-missing", "The de-identification engine is not configured", {

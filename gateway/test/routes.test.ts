@@ -24,6 +24,12 @@ describe("API routes", () => {
     assert.deepEqual(res.body.phi, { count: 2, types: { NAME: 1, DATE: 1 } });
     assert.equal(res.body.requestId, res.headers["x-request-id"]);
     assert.deepEqual(Object.keys(res.body).sort(), ["label", "model", "phi", "requestId", "score"]);
+    assert.equal(
+      res.headers["cache-control"],
+      "no-store",
+      "no shared cache keeps answers about clinical text",
+    );
+    assert.equal(res.headers["x-content-type-options"], "nosniff");
   });
 
   it("POST /v1/sentiment/batch answers one result per text, in order, from one backend call", async () => {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AuthConfig } from "../config";
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from "../jose";
@@ -154,7 +154,7 @@ export function createTokenVerifier(
     },
     async verify(token) {
       if (token.length > MAX_TOKEN_LENGTH) throw new AuthFailure("malformed");
-      const key = createHash("sha256").update(token).digest("base64url");
+      const key = hash("sha256", token, "base64url");
       const cached = cache.get(key);
       const nowS = Date.now() / 1000;
       if (cached !== undefined) {
