@@ -74,6 +74,11 @@ describe("API routes", () => {
     assert.deepEqual(res.body, { status: "ok" });
   });
 
+  it("HEAD /healthz answers 200 (GET routes also answer HEAD)", async () => {
+    const t = await buildTestApp();
+    await request(t.app).head("/healthz").expect(200);
+  });
+
   it("GET /readyz answers 200 with the model when the backend reports ready", async () => {
     const t = await buildTestApp();
     const res = await request(t.app).get("/readyz").expect(200);
