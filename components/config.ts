@@ -501,7 +501,8 @@ export function loadConfig(): StackConfig {
       String(gpuCapacity),
     );
   }
-  if (prod && tritonReplicas < 2) {
+  // Only when set explicitly: the default follows gpuNodeCount, which already has its own prod rule.
+  if (prod && tritonReplicas < 2 && c.raw("tritonReplicas") !== undefined) {
     c.problem("tritonReplicas", `must be >= 2 in prod, got ${tritonReplicas}`, "2");
   }
   const modelName = c.string("modelName", "distilbert_sst2");
