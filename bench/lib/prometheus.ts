@@ -13,3 +13,20 @@ export function histogramTotals(exposition: string, name: string): { sum: number
   }
   return { sum, count };
 }
+
+/** Sum of a counter or gauge over its label sets (optionally only lines containing `labelMatch`); null if absent. */
+export function metricSum(exposition: string, name: string, labelMatch?: string): number | null {
+  let total = 0;
+  let seen = false;
+  for (const line of exposition.split("\n")) {
+    if (line.startsWith("#")) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (labelMatch !== undefined && !(m[2] ?? "").includes(labelMatch)) continue;
+    const value = Number(m[3]);
+    if (!Number.isFinite(value)) continue;
+    total += value;
+    seen = true;
+  }
+  return seen ? total : null;
+}

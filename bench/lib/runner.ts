@@ -4,6 +4,7 @@
  * slow drift on a shared machine spreads over all points instead of biasing one.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { startCpuMeter } from "./cpu";
 import { meanGflopsPerRequest, type TransformerShape } from "./flops";
 import { runClosedLoop } from "./load/closed-loop";
@@ -34,6 +35,38 @@ function pointOf(mode: "closed" | "open", key: number, runs: MeasuredRun[]): Loa
   };
 }
 
+/**
+ * Waits until the server has finished the requests a closed-loop run left behind: autocannon stops at the
+ * deadline with requests in flight, and a server that does not cancel them (Triton) would otherwise start the
+ * next run behind a queue. Uses the server's in-flight gauges where it has them, else waits for its execution
+ * counters to stop moving; servers with neither are fast enough that a short pause suffices.
+ */
+async function settle(subject: Subject, maxWaitS = 120): Promise<void> {
+  const deadline = Date.now() + maxWaitS * 1000;
+  if (subject.inFlight) {
+    while (Date.now() < deadline && (await subject.inFlight()) > 0) await sleep(200);
+    return;
+  }
+  const first = await subject.batchCounters();
+  if (!first) {
+    await sleep(500);
+    return;
+  }
+  let last = first;
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    await sleep(250);
+    const now = await subject.batchCounters();
+    if (!now) return;
+    if (now.items !== last.items || now.executions !== last.executions) {
+      last = now;
+      stableSince = Date.now();
+    } else if (Date.now() - stableSince >= 2000) {
+      return;
+    }
+  }
+}
+
 function batchMean(before: BatchCounters | null, after: BatchCounters | null): number | null {
   if (!before || !after) return null;
   const executions = after.executions - before.executions;
@@ -60,6 +93,7 @@ export async function measureSubject(
     const clientUsed = process.cpuUsage(clientCpu);
     const clientElapsedS = Number(process.hrtime.bigint() - clientStart) / 1e9;
     const after = await subject.batchCounters();
+    await settle(subject);
     return {
       ...result,
       repetition,
@@ -75,6 +109,7 @@ export async function measureSubject(
     progress.status(`${subject.id}: warm-up at concurrency ${maxConcurrency}`, settings.warmupS);
     await subject.beforeRun?.();
     await runClosedLoop(subject.target, { concurrency: maxConcurrency, durationS: settings.warmupS });
+    await settle(subject);
   }
 
   const closedRuns = new Map<number, MeasuredRun[]>(settings.concurrency.map((c) => [c, []]));

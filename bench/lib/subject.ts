@@ -20,6 +20,11 @@ export interface Subject {
   pids: number[];
   /** Cumulative batch counters; null when the server exposes none. */
   batchCounters(): Promise<BatchCounters | null>;
+  /**
+   * Requests the server still holds (queued or executing), from its own gauges; undefined when it exposes
+   * none. Used to let a server drain between runs.
+   */
+  inFlight?(): Promise<number>;
   /** Padded sequence length of each workload body as the model sees it; null when no model is involved. */
   paddedLengths: number[] | null;
   /** Called before each run: a remote target's token may need renewing. */

@@ -4,11 +4,12 @@
  * ports from the kernel, all configured through their documented environment.
  */
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { request } from "undici";
 import type { LocalIssuer } from "../auth";
 import type { Progress } from "../progress";
-import { histogramTotals } from "../prometheus";
+import { histogramTotals, metricSum } from "../prometheus";
 import type { BatchCounters, Subject } from "../subject";
 import { kservePaddedBodies, type TokenizedWorkload, textBodies } from "../workload";
 import { freePort, type ServerProcess, startServer } from "./process";
@@ -107,17 +108,48 @@ async function gatewayCounters(metricsOrigin: string): Promise<BatchCounters> {
   return { executions: count, items: sum };
 }
 
-async function tritonCounters(tritonOrigin: string, model: LocalModel): Promise<BatchCounters> {
-  const stats = (await getJson(`${tritonOrigin}/v2/models/${model.name}/stats`)) as {
-    model_stats?: { inference_count?: number; execution_count?: number }[];
+/**
+ * Triton's own counters from its Prometheus endpoint: nv_inference_count counts inferences (sequences),
+ * nv_inference_exec_count model executions (batches). The statistics API would say the same but pytriton
+ * restricts it to callers holding its generated access token; the metrics port is open.
+ */
+async function tritonCounters(metricsOrigin: string, model: LocalModel): Promise<BatchCounters> {
+  const text = await getText(`${metricsOrigin}/metrics`);
+  const read = (metric: string) => {
+    let total = 0;
+    let seen = false;
+    for (const line of text.split("\n")) {
+      if (!line.startsWith(`${metric}{`) || !line.includes(`model="${model.name}"`)) continue;
+      const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+      if (Number.isFinite(value)) {
+        total += value;
+        seen = true;
+      }
+    }
+    if (!seen)
+      throw new Error(`Triton metrics at ${metricsOrigin}/metrics have no ${metric} for ${model.name}`);
+    return total;
   };
-  let executions = 0;
-  let items = 0;
-  for (const s of stats.model_stats ?? []) {
-    executions += Number(s.execution_count ?? 0);
-    items += Number(s.inference_count ?? 0);
+  return { executions: read("nv_inference_exec_count"), items: read("nv_inference_count") };
+}
+
+/** Requests Triton has accepted and not finished (nv_inference_pending_request_count, Triton ≥ 2.24). */
+async function tritonPending(metricsOrigin: string, model: LocalModel): Promise<number> {
+  const text = await getText(`${metricsOrigin}/metrics`);
+  const pending = metricSum(text, "nv_inference_pending_request_count", `model="${model.name}"`);
+  if (pending === null) {
+    throw new Error(`Triton metrics at ${metricsOrigin}/metrics have no nv_inference_pending_request_count`);
   }
-  return { executions, items };
+  return pending;
+}
+
+/** Requests inside the gateway: waiting for a backend slot plus in the backend (queued in the batcher or running). */
+async function gatewayInFlight(metricsOrigin: string): Promise<number> {
+  const text = await getText(`${metricsOrigin}/metrics`);
+  return (
+    (metricSum(text, "gateway_pending_requests") ?? 0) +
+    (metricSum(text, "gateway_backend_inflight_requests") ?? 0)
+  );
 }
 
 interface GatewayOptions {
@@ -127,7 +159,7 @@ interface GatewayOptions {
   description: string;
   backendEnv: Record<string, string>;
   /** Where batch sizes are observed: the gateway's own batcher or the Triton behind it. */
-  batchesFrom: "gateway" | { tritonOrigin: string };
+  batchesFrom: "gateway" | { tritonMetricsOrigin: string };
   extraServers?: ServerProcess[];
   server: Record<string, string | number | boolean>;
 }
@@ -166,10 +198,13 @@ async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Promise<Sub
       },
       pids: [proc.pid, ...extra.map((e) => e.pid)],
       paddedLengths,
+      inFlight: async () =>
+        (await gatewayInFlight(metricsOrigin)) +
+        (o.batchesFrom === "gateway" ? 0 : await tritonPending(o.batchesFrom.tritonMetricsOrigin, ctx.model)),
       batchCounters: () =>
         o.batchesFrom === "gateway"
           ? gatewayCounters(metricsOrigin)
-          : tritonCounters(o.batchesFrom.tritonOrigin, ctx.model),
+          : tritonCounters(o.batchesFrom.tritonMetricsOrigin, ctx.model),
       stop: async () => {
         await proc.stop();
         for (const e of extra) await e.stop();
@@ -335,12 +370,13 @@ export async function gatewayInstrumentSubject(ctx: LocalContext): Promise<Subje
 
 /** Where the local Triton launcher lives (owned by the inference path) and how it is asked to batch. */
 export const TRITON_LAUNCHER = path.join("triton-models", "local", "serve_triton.py");
+const TRITON_INTRA_OP_THREADS = os.cpus().length;
 
 export async function startLocalTriton(
   ctx: LocalContext,
   id: string,
   batching: boolean,
-): Promise<{ proc: ServerProcess; origin: string }> {
+): Promise<{ proc: ServerProcess; origin: string; metricsOrigin: string }> {
   const launcher = path.join(ctx.repoRoot, TRITON_LAUNCHER);
   if (!existsSync(launcher)) {
     throw new Error(`the local Triton launcher ${TRITON_LAUNCHER} is not in this checkout`);
@@ -355,21 +391,26 @@ export async function startLocalTriton(
     command: ctx.python,
     args: [
       launcher,
-      "--model-repository",
+      "--model-repo",
       ctx.model.repository,
-      "--model-name",
-      ctx.model.name,
       "--model-version",
       ctx.model.version,
+      "--host",
+      "127.0.0.1",
       "--http-port",
       String(httpPort),
       "--grpc-port",
       String(grpcPort),
       "--metrics-port",
       String(metricsPort),
+      "--batching",
+      batching ? "on" : "off",
       "--max-batch-size",
       "16",
-      ...(batching ? [] : ["--no-dynamic-batching"]),
+      // The launcher defaults to one ONNX Runtime thread; the embedded backend and the FastAPI peer use
+      // onnxruntime's default (one per core), so Triton gets the same.
+      "--intra-op-threads",
+      String(TRITON_INTRA_OP_THREADS),
     ],
     cwd: ctx.repoRoot,
     env: { ...baseProcessEnv() },
@@ -377,19 +418,25 @@ export async function startLocalTriton(
     readyUrl: `${origin}/v2/models/${ctx.model.name}/ready`,
     readyTimeoutS: 240,
   });
-  return { proc, origin };
+  return { proc, origin, metricsOrigin: `http://127.0.0.1:${metricsPort}` };
 }
 
 export async function tritonDirectSubject(ctx: LocalContext, batching: boolean): Promise<Subject> {
   const id = batching ? "triton-batched" : "triton-unbatched";
-  const { proc, origin } = await startLocalTriton(ctx, id, batching);
+  const { proc, origin, metricsOrigin } = await startLocalTriton(ctx, id, batching);
   return {
     id,
     scenario: id,
     label: batching ? "Triton, dynamic batching (max 16)" : "Triton, no dynamic batching",
     description: `A real local Triton Inference Server on CPU (pytriton), sent pre-tokenized, bucket-padded KServe v2 JSON requests directly, as the paper's Triton client did; dynamic batching ${batching ? "on (max batch 16)" : "off"}.`,
     instrument: null,
-    server: { process: `python ${TRITON_LAUNCHER}`, batching, maxBatchSize: 16 },
+    server: {
+      process: `python ${TRITON_LAUNCHER}`,
+      batching,
+      maxBatchSize: 16,
+      maxQueueDelayUs: batching ? 2000 : 0,
+      intraOpThreads: TRITON_INTRA_OP_THREADS,
+    },
     target: {
       origin,
       path: `/v2/models/${ctx.model.name}/infer`,
@@ -398,7 +445,8 @@ export async function tritonDirectSubject(ctx: LocalContext, batching: boolean):
     },
     pids: [proc.pid],
     paddedLengths: ctx.workload.items.map((i) => i.bucket),
-    batchCounters: () => tritonCounters(origin, ctx.model),
+    batchCounters: () => tritonCounters(metricsOrigin, ctx.model),
+    inFlight: () => tritonPending(metricsOrigin, ctx.model),
     stop: () => proc.stop(),
   };
 }
@@ -422,7 +470,7 @@ export async function hybridSubject(ctx: LocalContext): Promise<Subject> {
         MODEL_NAME: ctx.model.name,
         MODEL_VERSION: ctx.model.version,
       },
-      batchesFrom: { tritonOrigin: triton.origin },
+      batchesFrom: { tritonMetricsOrigin: triton.metricsOrigin },
       extraServers: [triton.proc],
       server: {
         process: "node gateway/src/main.ts + Triton",

@@ -49,6 +49,14 @@ function tail(file: string, lines = 15): string {
   }
 }
 
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // no such process group left
+  }
+}
+
 export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const log = createWriteStream(opts.logFile);
   const child: ChildProcess = spawn(opts.command, opts.args, {
@@ -72,21 +80,20 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const pid = child.pid;
 
   const stop = async (): Promise<void> => {
-    if (exited) return;
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timedOut = await Promise.race([exitPromise.then(() => false), sleep(15_000).then(() => true)]);
-    if (timedOut) {
+    if (!exited) {
+      // The server's own SIGTERM handling first (Triton's launcher stops tritonserver and its proxies in order),
+      // then the whole process group if it does not finish in time.
       try {
-        process.kill(-pid, "SIGKILL");
+        process.kill(pid, "SIGTERM");
       } catch {
         // already gone
       }
+      const timedOut = await Promise.race([exitPromise.then(() => false), sleep(20_000).then(() => true)]);
+      if (timedOut) killGroup(pid, "SIGKILL");
       await exitPromise;
     }
+    // Anything the server left behind in its process group (e.g. a stray tritonserver) goes too.
+    killGroup(pid, "SIGKILL");
     // Let the log stream flush the last lines of the server's shutdown.
     await new Promise<void>((resolve) => log.end(resolve));
   };
