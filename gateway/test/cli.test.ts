@@ -23,7 +23,9 @@ function run(script: string, args: string[], options: { input?: string; env?: Re
 }
 
 describe("npm run hash-secret", () => {
-  it("prints an scrypt hash of the secret read from stdin that verifies the secret", async () => {
+  it("prints an scrypt hash of the secret read from stdin that verifies the secret", {
+    timeout: 90_000,
+  }, async () => {
     const out = run("src/cli/hash-secret.ts", [], { input: "a-client-secret-of-some-length\n" });
     assert.equal(out.status, 0, out.stderr);
     const line = out.stdout.trim();
@@ -31,7 +33,7 @@ describe("npm run hash-secret", () => {
     assert.equal(await verifySecret("a-client-secret-of-some-length", parseSecretHash(line)), true);
   });
 
-  it("refuses a short secret with one line and a non-zero exit", () => {
+  it("refuses a short secret with one line and a non-zero exit", { timeout: 90_000 }, () => {
     const out = run("src/cli/hash-secret.ts", [], { input: "short" });
     assert.equal(out.status, 1);
     assert.equal(out.stderr, "hash-secret: the secret must be at least 16 characters\n");
@@ -40,7 +42,9 @@ describe("npm run hash-secret", () => {
 });
 
 describe("npm run token", () => {
-  it("mints a token with the local dev key, for the local issuer and the requested scopes", async () => {
+  it("mints a token with the local dev key, for the local issuer and the requested scopes", {
+    timeout: 90_000,
+  }, async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), "gateway-cli-")), "dev-keys");
     const files = localDevFiles(dir);
     await ensureLocalDevFiles(files);
@@ -58,14 +62,14 @@ describe("npm run token", () => {
     assert.equal((payload.exp as number) - (payload.iat as number), 60);
   });
 
-  it("exits non-zero with one line when no dev key exists", () => {
+  it("exits non-zero with one line when no dev key exists", { timeout: 90_000 }, () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), "gateway-cli-")), "missing");
     const out = run("src/cli/token.ts", ["--scope", "inference:invoke"], { env: { LOCAL_DEV_DIR: dir } });
     assert.equal(out.status, 1);
     assert.match(out.stderr, /^token: no local dev key at .*; run "npm start" once to create it\n$/);
   });
 
-  it("exits non-zero with one line on an unknown scope or option", () => {
+  it("exits non-zero with one line on an unknown scope or option", { timeout: 90_000 }, () => {
     const scope = run("src/cli/token.ts", ["--scope", "admin"]);
     assert.equal(scope.status, 1);
     assert.equal(scope.stderr, 'token: unknown scope "admin"; use inference:invoke, phi:deidentify\n');

@@ -65,7 +65,9 @@ function deidentify(port: number, token: string) {
 }
 
 describe("npm start (src/main.ts)", () => {
-  it("with no configuration creates dev keys and prints a curl example whose token works", async () => {
+  it("with no configuration creates dev keys and prints a curl example whose token works", {
+    timeout: 90_000,
+  }, async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), "gateway-main-")), "dev-keys");
     const gw = await startMain({ LOCAL_DEV_DIR: dir });
     try {
@@ -94,7 +96,9 @@ describe("npm start (src/main.ts)", () => {
     }
   });
 
-  it("with JWT_JWKS_FILE set verifies against that key set and not the dev key", async () => {
+  it("with JWT_JWKS_FILE set verifies against that key set and not the dev key", {
+    timeout: 90_000,
+  }, async () => {
     const keys = await createTestKeys();
     const dir = path.join(mkdtempSync(path.join(tmpdir(), "gateway-main-")), "dev-keys");
     await ensureLocalDevFiles(localDevFiles(dir));
@@ -125,7 +129,7 @@ describe("npm start (src/main.ts)", () => {
     }
   });
 
-  it("stops with one line naming the variable when the environment is invalid", () => {
+  it("stops with one line naming the variable when the environment is invalid", { timeout: 90_000 }, () => {
     const out = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", PORT: "abc" },

@@ -94,7 +94,9 @@ describe("tokens from a real OAuth2 server (oidc-provider)", () => {
     return body.access_token as string;
   }
 
-  it("accepts a JWT access token the provider issued for the gateway's audience", async () => {
+  it("accepts a JWT access token the provider issued for the gateway's audience", {
+    timeout: 90_000,
+  }, async () => {
     const token = await clientCredentials({ scope: "inference:invoke", resource: API });
     assert.equal(jose.decodeProtectedHeader(token).kid, "idp-rs256");
     const res = await request(gateway.app)
@@ -105,7 +107,7 @@ describe("tokens from a real OAuth2 server (oidc-provider)", () => {
     assert.equal(res.body.label, "POSITIVE");
   });
 
-  it("rejects a token the same provider issued for another audience", async () => {
+  it("rejects a token the same provider issued for another audience", { timeout: 90_000 }, async () => {
     const token = await clientCredentials({ scope: "inference:invoke", resource: OTHER_API });
     const res = await request(gateway.app)
       .post("/v1/sentiment")
@@ -115,7 +117,9 @@ describe("tokens from a real OAuth2 server (oidc-provider)", () => {
     assert.equal(res.body.reason, "wrong_audience");
   });
 
-  it("answers 403 when the provider granted a scope that does not cover the route", async () => {
+  it("answers 403 when the provider granted a scope that does not cover the route", {
+    timeout: 90_000,
+  }, async () => {
     const token = await clientCredentials({ scope: "inference:invoke", resource: API });
     await request(gateway.app)
       .post("/v1/deidentify")

@@ -46,7 +46,9 @@ async function gauge(metricsPort: number, name: string): Promise<number> {
 }
 
 describe("graceful shutdown", () => {
-  it("on SIGTERM finishes every in-flight and queued request, refuses new connections, and exits 0", async () => {
+  it("on SIGTERM finishes every in-flight and queued request, refuses new connections, and exits 0", {
+    timeout: 90_000,
+  }, async () => {
     const keys = await createTestKeys();
     const server = await startServer({
       JWT_JWKS_FILE: keys.jwksFile,
