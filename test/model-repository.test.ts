@@ -1,0 +1,129 @@
+/**
+ * The model repository component on its own, against real files in a temporary directory: what is uploaded,
+ * and what happens when the exported model is missing.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { listModelFiles, ModelRepository, type ModelRepositoryArgs } from "../components/model-repository";
+import { installPulumiMocks, OIDC_ISSUER_HOST, OIDC_PROVIDER_ARN } from "./support/pulumi-mocks";
+import { type ModelRepoFixture, makeModelRepo } from "./support/stacks";
+
+let repo: ModelRepoFixture;
+
+beforeEach(() => {
+  repo = makeModelRepo();
+});
+
+afterEach(() => {
+  repo.cleanup();
+  jest.restoreAllMocks();
+});
+
+function args(overrides: Partial<ModelRepositoryArgs> = {}): ModelRepositoryArgs {
+  return {
+    localPath: repo.root,
+    bucketPrefix: "models",
+    modelName: "distilbert_sst2",
+    modelVersion: "1",
+    requireModelArtifact: true,
+    deletionProtection: false,
+    oidcProviderArn: OIDC_PROVIDER_ARN,
+    oidcIssuer: OIDC_ISSUER_HOST,
+    serviceAccountNamespace: "triton",
+    serviceAccountName: "triton",
+    tags: {},
+    ...overrides,
+  };
+}
+
+test("lists model files with forward-slash paths relative to the repository root", () => {
+  expect(listModelFiles(repo.root).map((f) => f.relativePath)).toEqual([
+    "distilbert_sst2/1/model.onnx",
+    "distilbert_sst2/1/tokenizer.json",
+    "distilbert_sst2/config.pbtxt",
+  ]);
+});
+
+test("skips hidden files and node tooling", () => {
+  fs.writeFileSync(path.join(repo.root, "distilbert_sst2", ".DS_Store"), "");
+  fs.mkdirSync(path.join(repo.root, "node_modules", "x"), { recursive: true });
+  fs.writeFileSync(path.join(repo.root, "node_modules", "x", "index.json"), "{}");
+  expect(listModelFiles(repo.root).map((f) => f.relativePath)).not.toEqual(
+    expect.arrayContaining([expect.stringMatching(/DS_Store|node_modules/)]),
+  );
+});
+
+test("a new file in the repository becomes a new object", async () => {
+  fs.writeFileSync(path.join(repo.root, "distilbert_sst2", "1", "vocab.txt"), "[PAD]\n");
+  const mocked = await installPulumiMocks({ stack: "prod" });
+  new ModelRepository("models", args());
+  await mocked.settle();
+  expect(mocked.byType("aws:s3/bucketObjectv2:BucketObjectv2").map((o) => o.inputs.key)).toContain(
+    "models/distilbert_sst2/1/vocab.txt",
+  );
+});
+
+test("uploads each file's own bytes", async () => {
+  const mocked = await installPulumiMocks({ stack: "prod" });
+  new ModelRepository("models", args());
+  await mocked.settle();
+  const tokenizer = mocked
+    .byType("aws:s3/bucketObjectv2:BucketObjectv2")
+    .find((o) => o.inputs.key === "models/distilbert_sst2/1/tokenizer.json");
+  expect(await tokenizer?.inputs.source.path).toBe(
+    path.join(repo.root, "distilbert_sst2", "1", "tokenizer.json"),
+  );
+  expect(tokenizer?.inputs.contentType).toBe("application/json");
+});
+
+test("refuses to deploy without the exported model when the artifact is required (prod)", async () => {
+  fs.rmSync(path.join(repo.root, "distilbert_sst2", "1", "model.onnx"));
+  await installPulumiMocks({ stack: "prod" });
+  expect(() => new ModelRepository("models", args())).toThrow(
+    new RegExp(`model artifact ${repo.root}/distilbert_sst2/1/model\\.onnx does not exist; export the model`),
+  );
+});
+
+test("refuses to deploy a model version that was never exported (prod)", async () => {
+  await installPulumiMocks({ stack: "prod" });
+  expect(() => new ModelRepository("models", args({ modelVersion: "2" }))).toThrow(
+    /distilbert_sst2\/2\/model\.onnx/,
+  );
+});
+
+test("warns instead of failing when the artifact is optional (dev)", async () => {
+  fs.rmSync(path.join(repo.root, "distilbert_sst2", "1", "model.onnx"));
+  const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async () => {});
+  const mocked = await installPulumiMocks({ stack: "dev" });
+  new ModelRepository("models", args({ requireModelArtifact: false }));
+  await mocked.settle();
+  expect(warn).toHaveBeenCalledWith(expect.stringContaining("model.onnx does not exist"), expect.anything());
+  expect(mocked.byType("aws:s3/bucketObjectv2:BucketObjectv2")).toHaveLength(2);
+});
+
+test("uploads objects only after versioning and encryption are configured", async () => {
+  const mocked = await installPulumiMocks({ stack: "prod" });
+  new ModelRepository("models", args());
+  await mocked.settle();
+  const versioning = mocked.one("aws:s3/bucketVersioning:BucketVersioning").urn;
+  const encryption = mocked.one(
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  ).urn;
+  for (const object of mocked.byType("aws:s3/bucketObjectv2:BucketObjectv2")) {
+    expect(object.options.dependencies).toEqual(expect.arrayContaining([versioning, encryption]));
+  }
+});
+
+test("scopes Triton's trust to the configured namespace and service account", async () => {
+  const mocked = await installPulumiMocks({ stack: "prod" });
+  new ModelRepository(
+    "models",
+    args({ serviceAccountNamespace: "inference", serviceAccountName: "triton-sa" }),
+  );
+  await mocked.settle();
+  const trust = JSON.parse(mocked.one("aws:iam/role:Role").inputs.assumeRolePolicy);
+  expect(trust.Statement[0].Condition.StringEquals[`${OIDC_ISSUER_HOST}:sub`]).toBe(
+    "system:serviceaccount:inference:triton-sa",
+  );
+});
