@@ -61,8 +61,10 @@ export class TargetTokenSource {
     if ("token" in this.credentials) return this.credentials.token;
     if (this.cached && this.cached.expiresAtMs - Date.now() > minValidS * 1000) return this.cached.token;
     const url = new URL("/oauth2/token", this.target).toString();
+    // RFC 6749 §2.3.1: form-encode each part, then base64 "id:secret".
+    const formEncode = (v: string) => encodeURIComponent(v).replace(/%20/g, "+");
     const basic = Buffer.from(
-      `${encodeURIComponent(this.credentials.clientId)}:${encodeURIComponent(this.credentials.clientSecret)}`,
+      `${formEncode(this.credentials.clientId)}:${formEncode(this.credentials.clientSecret)}`,
     ).toString("base64");
     let res: Awaited<ReturnType<typeof request>>;
     try {

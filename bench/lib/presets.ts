@@ -5,7 +5,9 @@ import type { PresetSettings } from "./results";
  * full: longer runs, a finer sweep and four open-loop rates; use it for numbers you publish.
  */
 export const PRESETS: Record<"quick" | "full", PresetSettings> = {
-  quick: { warmupS: 3, durationS: 3, repetitions: 2, concurrency: [1, 8, 32], openLoopFractions: [0.6] },
+  // Runs stay several times longer than the slowest request at the top concurrency (a batch of 16 full-size
+  // DistilBERT sequences takes a few hundred ms on 2 cores), so a run is not just its own ramp-up.
+  quick: { warmupS: 3, durationS: 4, repetitions: 2, concurrency: [1, 4, 16], openLoopFractions: [0.6] },
   full: {
     warmupS: 10,
     durationS: 15,
