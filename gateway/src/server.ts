@@ -101,7 +101,10 @@ async function drain(
   } catch (err) {
     logger.warn({ err: { name: (err as Error).name } }, "backend close failed");
   }
-  await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+  // Prometheus keeps its scrape connection alive; the drain is over, so nothing on it is worth waiting for.
+  const metricsClosed = new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+  metricsServer.closeAllConnections();
+  await metricsClosed;
   logger.info({ forced }, "drained");
   return forced ? 1 : 0;
 }
