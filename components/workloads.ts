@@ -101,15 +101,10 @@ export class Workloads extends pulumi.ComponentResource {
   readonly namespaceNames: { gateway: pulumi.Output<string>; triton: pulumi.Output<string> };
 
   constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered, so a mistake fails the preview with one clear message (and no
+    // half-built component tree).
     const s = args.settings;
-    const imageTag = s.gateway.imageTag;
-    if (imageTag === undefined || imageTag === "") {
-      throw new pulumi.RunError(
-        "gatewayImageTag is not set: build and push the gateway image to the stack's ECR repository, then run " +
-          "pulumi config set gatewayImageTag <tag>",
-      );
-    }
-    // Checked before anything is registered, so a mistake fails the preview with one clear message.
+    const imageTag = checkSettings(s);
     const tls = tlsSettings(args.environment, s.ingress.certificateArn, s.ingress.allowInsecureHttp);
     const authority = tokenAuthority(
       s.auth,
@@ -260,6 +255,60 @@ export class Workloads extends pulumi.ComponentResource {
       tritonUrl: this.tritonUrl,
     });
   }
+}
+
+const TRITON_IMAGE = /^nvcr\.io\/nvidia\/tritonserver:\d{2}\.\d{2}-py3$/;
+
+/** Throws a RunError listing every setting the layer cannot deploy; returns the gateway image tag. */
+export function checkSettings(s: WorkloadSettings): string {
+  const problems: string[] = [];
+  const imageTag = s.gateway.imageTag ?? "";
+  if (imageTag === "") {
+    problems.push(
+      "gatewayImageTag is not set: build and push the gateway image to the stack's ECR repository, then run " +
+        "pulumi config set gatewayImageTag <tag>",
+    );
+  }
+  if (!TRITON_IMAGE.test(s.triton.image)) {
+    problems.push(
+      `tritonImage must be a pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3, got "${s.triton.image}"`,
+    );
+  }
+  if (!Number.isInteger(s.triton.replicas) || s.triton.replicas < 1) {
+    problems.push(`tritonReplicas must be a positive whole number, got ${s.triton.replicas}`);
+  }
+  if (!/^[1-9]\d*$/.test(s.triton.modelVersion)) {
+    problems.push(
+      `modelVersion must be a positive integer (Triton version directory), got "${s.triton.modelVersion}"`,
+    );
+  }
+  const { minReplicas, maxReplicas } = s.gateway;
+  if (
+    !Number.isInteger(minReplicas) ||
+    minReplicas < 1 ||
+    !Number.isInteger(maxReplicas) ||
+    maxReplicas < minReplicas
+  ) {
+    problems.push(
+      `gatewayMinReplicas/gatewayMaxReplicas must be whole numbers with 1 <= min <= max, got ${minReplicas}/${maxReplicas}`,
+    );
+  }
+  if (s.namespaces.gateway === s.namespaces.triton) {
+    problems.push(
+      `gateway and Triton must run in different namespaces (both are "${s.namespaces.gateway}"): network ` +
+        "isolation between them is per namespace",
+    );
+  }
+  const external = s.auth.jwtIssuer !== undefined || s.auth.jwtJwksUrl !== undefined;
+  if (!external && s.auth.oauthClients.length > 0 && s.auth.oauthClientSecrets === undefined) {
+    problems.push(
+      "oauthClients are configured but oauthClientSecrets is not: set each client's secret with " +
+        "pulumi config set --secret --path 'oauthClientSecrets.<clientId>' <secret>",
+    );
+  }
+  if (problems.length > 0)
+    throw new pulumi.RunError(`Invalid workloads settings:\n  - ${problems.join("\n  - ")}`);
+  return imageTag;
 }
 
 /** External IdP when both jwtIssuer and jwtJwksUrl are set; stack-issued tokens when neither is. */

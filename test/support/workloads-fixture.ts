@@ -34,6 +34,10 @@ export interface BuildOptions {
   /** Changes to the default settings for the stack kind. */
   settings?: (s: Settings) => Settings;
   args?: Partial<Omit<Args, "provider" | "settings">>;
+  /** Generate a new signing key instead of the one "kept in state" from earlier builds (a key rotation). */
+  rotateSigningKey?: boolean;
+  /** Client secrets as `pulumi config set --secret` would provide them; default CLIENT_SECRETS. */
+  clientSecrets?: Record<string, string>;
 }
 
 export interface Built {
@@ -97,15 +101,25 @@ export function defaultSettings(
   };
 }
 
-function mockState(resource: { type: string; name: string; inputs: Record<string, unknown> }) {
+/** Like Pulumi state: a tls.PrivateKey keeps its key across runs until it is replaced. */
+const keptKeys = new Map<string, Record<string, string>>();
+
+function mockState(
+  resource: { type: string; name: string; inputs: Record<string, unknown> },
+  rotateSigningKey: boolean,
+) {
   switch (resource.type) {
     case "tls:index/privateKey:PrivateKey": {
+      const kept = keptKeys.get(resource.name);
+      if (kept && !rotateSigningKey) return kept;
       const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-      return {
+      const state = {
         privateKeyPemPkcs8: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
         privateKeyPem: privateKey.export({ format: "pem", type: "sec1" }).toString(),
         publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
       };
+      keptKeys.set(resource.name, state);
+      return state;
     }
     case "random:index/randomBytes:RandomBytes": {
       // Deterministic per logical name, like a value kept in state across runs.
@@ -133,7 +147,7 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     installing = harness.installPulumiMocks({
       stack: kind === "external" ? "prod" : kind,
       config,
-      stateFor: mockState,
+      stateFor: (r) => mockState(r, options.rotateSigningKey ?? false),
     });
     pulumi = require("@pulumi/pulumi");
     k8s = require("@pulumi/kubernetes");
@@ -141,7 +155,7 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
   });
   const stack = await installing;
 
-  const secrets = pulumi.secret(CLIENT_SECRETS);
+  const secrets = pulumi.secret(options.clientSecrets ?? CLIENT_SECRETS);
   const base = defaultSettings(kind, secrets);
   const settings = options.settings ? options.settings(base) : base;
   const provider = new k8s.Provider("eks-cluster", { kubeconfig: "{}" });
@@ -173,6 +187,22 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     stack.resources.filter(
       (r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release",
     );
+  const one = (kindName: string, name: string, namespace?: string): RecordedResource => {
+    const found = k8sObjects().filter(
+      (r) =>
+        r.inputs.kind === kindName &&
+        r.inputs.metadata?.name === name &&
+        (namespace === undefined || r.inputs.metadata?.namespace === namespace),
+    );
+    if (found.length !== 1) {
+      const seen = k8sObjects()
+        .map((r) => `${r.inputs.kind} ${r.inputs.metadata?.namespace ?? ""}/${r.inputs.metadata?.name}`)
+        .join(", ");
+      throw new Error(`expected one ${kindName} ${namespace ?? "*"}/${name}, found ${found.length}: ${seen}`);
+    }
+    return found[0] as RecordedResource;
+  };
+
   return {
     stack,
     workloads,
@@ -180,25 +210,9 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     resolve,
     providerUrn: providerRecord.urn,
     k8sObjects,
-    one(kindName, name, namespace) {
-      const found = k8sObjects().filter(
-        (r) =>
-          r.inputs.kind === kindName &&
-          r.inputs.metadata?.name === name &&
-          (namespace === undefined || r.inputs.metadata?.namespace === namespace),
-      );
-      if (found.length !== 1) {
-        const seen = k8sObjects()
-          .map((r) => `${r.inputs.kind} ${r.inputs.metadata?.namespace ?? ""}/${r.inputs.metadata?.name}`)
-          .join(", ");
-        throw new Error(
-          `expected one ${kindName} ${namespace ?? "*"}/${name}, found ${found.length}: ${seen}`,
-        );
-      }
-      return found[0] as RecordedResource;
-    },
+    one,
     manifest(kindName, name, namespace) {
-      return plainManifest(this.one(kindName, name, namespace).inputs);
+      return plainManifest(one(kindName, name, namespace).inputs);
     },
     manifests(kindName) {
       return k8sObjects()

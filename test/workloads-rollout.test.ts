@@ -1,0 +1,77 @@
+/**
+ * What changes the pod templates (and therefore triggers a rolling update), and what does not.
+ */
+import { type Built, buildWorkloads, MODEL_CONFIG } from "./support/workloads-fixture";
+
+const modelChecksum = (b: Built) =>
+  b.manifest("Deployment", "triton", "triton").spec.template.metadata.annotations[
+    "clinical-inference/model-checksum"
+  ];
+const authChecksum = (b: Built) =>
+  b.manifest("Deployment", "gateway", "gateway").spec.template.metadata.annotations[
+    "clinical-inference/auth-checksum"
+  ];
+const gatewayEnv = (b: Built): Record<string, string> =>
+  Object.fromEntries(
+    b
+      .manifest("Deployment", "gateway", "gateway")
+      .spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]),
+  );
+
+let base: Built;
+beforeAll(async () => {
+  base = await buildWorkloads("dev");
+});
+
+test("Triton's pod template carries a SHA-256 checksum of the model and its configuration", () => {
+  expect(modelChecksum(base)).toMatch(/^[0-9a-f]{64}$/);
+  expect(
+    base.manifest("Deployment", "triton", "triton").spec.template.metadata.annotations[
+      "clinical-inference/model"
+    ],
+  ).toBe("distilbert_sst2:1");
+});
+
+test("rebuilding the same stack yields the same checksums, so nothing rolls", async () => {
+  const again = await buildWorkloads("dev");
+  expect(modelChecksum(again)).toBe(modelChecksum(base));
+  expect(authChecksum(again)).toBe(authChecksum(base));
+});
+
+test("a new model version rolls Triton and re-pins the gateway, without touching the key checksum", async () => {
+  const next = await buildWorkloads("dev", {
+    settings: (s) => ({ ...s, triton: { ...s.triton, modelVersion: "2" } }),
+  });
+  expect(modelChecksum(next)).not.toBe(modelChecksum(base));
+  expect(gatewayEnv(next).MODEL_VERSION).toBe("2");
+  expect(authChecksum(next)).toBe(authChecksum(base));
+});
+
+test("a changed config.pbtxt rolls Triton", async () => {
+  const next = await buildWorkloads("dev", {
+    args: { modelConfig: MODEL_CONFIG.replace("max_batch_size: 16", "max_batch_size: 32") },
+  });
+  expect(modelChecksum(next)).not.toBe(modelChecksum(base));
+});
+
+test("switching TensorRT FP16 rolls Triton", async () => {
+  const next = await buildWorkloads("dev", {
+    settings: (s) => ({ ...s, triton: { ...s.triton, tensorrtFp16: !s.triton.tensorrtFp16 } }),
+  });
+  expect(modelChecksum(next)).not.toBe(modelChecksum(base));
+});
+
+test("a new gateway image tag changes only the gateway's image and version label", async () => {
+  const next = await buildWorkloads("dev", {
+    settings: (s) => ({ ...s, gateway: { ...s.gateway, imageTag: "1.5.0" } }),
+  });
+  const template = next.manifest("Deployment", "gateway", "gateway").spec.template;
+  expect(template.spec.containers[0].image).toMatch(/:1\.5\.0$/);
+  expect(template.metadata.labels["app.kubernetes.io/version"]).toBe("1.5.0");
+  expect(authChecksum(next)).toBe(authChecksum(base));
+  expect(modelChecksum(next)).toBe(modelChecksum(base));
+  // The selector does not include the version, so the Deployment is updated in place, not replaced.
+  expect(next.manifest("Deployment", "gateway", "gateway").spec.selector).toEqual(
+    base.manifest("Deployment", "gateway", "gateway").spec.selector,
+  );
+});
