@@ -8,7 +8,8 @@
  * The local `triton-models/` tree is uploaded one object per file, so changing a model file changes the stack
  * and `pulumi preview` shows exactly which files move. Tooling (tools/, TypeScript, Python, Markdown) is not
  * uploaded. `model.onnx` is generated (git-ignored) and must be exported into
- * `<modelName>/<modelVersion>/` before `pulumi up`: a prod stack refuses to deploy without it; a dev stack
+ * `<modelName>/<modelVersion>/` before `pulumi up`: a prod stack refuses to deploy without it, or with the
+ * synthetic test model (model-info.json `"synthetic": true`, random weights); a dev stack
  * warns and uploads the rest, so `pulumi preview` works on a fresh clone (CI) and Triton reports the model
  * unavailable until you export it and run `pulumi up` again.
  */
@@ -25,7 +26,7 @@ export interface ModelRepositoryArgs {
   bucketPrefix: string;
   modelName: string;
   modelVersion: string;
-  /** true in prod: a missing model.onnx is an error, and bucket deletion is refused. */
+  /** true in prod: a missing or synthetic model.onnx is an error (dev only warns). */
   requireModelArtifact: boolean;
   deletionProtection: boolean;
   /** IRSA: the cluster's OIDC provider. */
@@ -69,6 +70,14 @@ export function listModelFiles(root: string): ModelFile[] {
   return files.sort((a, b) => a.relativePath.localeCompare(b.relativePath));
 }
 
+function readsSynthetic(modelInfoPath: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(modelInfoPath, "utf8")) as { synthetic?: unknown }).synthetic === true;
+  } catch {
+    throw new pulumi.RunError(`${modelInfoPath} is not valid JSON; regenerate or fix it before deploying`);
+  }
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   ".json": "application/json",
   ".pbtxt": "text/plain",
@@ -100,6 +109,16 @@ export class ModelRepository extends pulumi.ComponentResource {
         `${message}. Triton will report ${args.modelName} unavailable until it is uploaded.`,
         this,
       );
+    }
+    // The repository's generator writes a synthetic model (random weights) for local runs and tests, and
+    // marks it in model-info.json. Its predictions mean nothing: never serve it from prod.
+    const info = path.join(args.localPath, args.modelName, args.modelVersion, "model-info.json");
+    if (fs.existsSync(artifact) && fs.existsSync(info) && readsSynthetic(info)) {
+      const message =
+        `${artifact} is the synthetic test model (${info} says "synthetic": true); export the real ` +
+        "DistilBERT SST-2 weights into that version directory (see docs/models.md) before deploying";
+      if (args.requireModelArtifact) throw new pulumi.RunError(message);
+      pulumi.log.warn(`${message}. Serving it from dev is fine for smoke tests only.`, this);
     }
     const files = fs.existsSync(args.localPath) ? listModelFiles(args.localPath) : [];
 

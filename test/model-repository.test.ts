@@ -127,3 +127,37 @@ test("scopes Triton's trust to the configured namespace and service account", as
     "system:serviceaccount:inference:triton-sa",
   );
 });
+
+test("refuses to deploy the synthetic test model when a real artifact is required (prod)", async () => {
+  fs.writeFileSync(
+    path.join(repo.root, "distilbert_sst2", "1", "model-info.json"),
+    JSON.stringify({ name: "distilbert_sst2", synthetic: true }),
+  );
+  await installPulumiMocks({ stack: "prod" });
+  expect(() => new ModelRepository("models", args())).toThrow(/model\.onnx is the synthetic test model/);
+});
+
+test("deploys an exported model whose model-info.json says it is not synthetic (prod)", async () => {
+  fs.writeFileSync(
+    path.join(repo.root, "distilbert_sst2", "1", "model-info.json"),
+    JSON.stringify({ name: "distilbert_sst2", synthetic: false }),
+  );
+  const mocked = await installPulumiMocks({ stack: "prod" });
+  new ModelRepository("models", args());
+  await mocked.settle();
+  expect(mocked.byType("aws:s3/bucketObjectv2:BucketObjectv2").map((o) => o.inputs.key)).toContain(
+    "models/distilbert_sst2/1/model-info.json",
+  );
+});
+
+test("serves the synthetic model from dev with a warning", async () => {
+  fs.writeFileSync(
+    path.join(repo.root, "distilbert_sst2", "1", "model-info.json"),
+    JSON.stringify({ name: "distilbert_sst2", synthetic: true }),
+  );
+  const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async () => {});
+  const mocked = await installPulumiMocks({ stack: "dev" });
+  new ModelRepository("models", args({ requireModelArtifact: false }));
+  await mocked.settle();
+  expect(warn).toHaveBeenCalledWith(expect.stringContaining("synthetic test model"), expect.anything());
+});
