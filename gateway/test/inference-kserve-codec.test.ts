@@ -12,7 +12,9 @@ function binaryResponse(outputs: object[], tensors: Buffer[]): { body: Buffer; h
 
 function fp32(values: number[]): Buffer {
   const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeFloatLE(v, i * 4));
+  values.forEach((v, i) => {
+    b.writeFloatLE(v, i * 4);
+  });
   return b;
 }
 
