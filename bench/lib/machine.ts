@@ -6,6 +6,8 @@ import os from "node:os";
 export interface MachineInfo {
   cpuModel: string;
   logicalCores: number;
+  /** Clock the kernel reports for the first core (virtual machines often report the nominal base clock). */
+  cpuMHz: number | null;
   /** SIMD and matrix flags that decide ONNX Runtime's kernels (AVX2, AVX-512, VNNI, AMX). */
   cpuFlags: string[];
   memoryGiB: number;
@@ -55,6 +57,7 @@ export function machineInfo(): MachineInfo {
   return {
     cpuModel: cpus[0]?.model.trim() ?? "unknown",
     logicalCores: cpus.length,
+    cpuMHz: cpus[0]?.speed ? cpus[0].speed : null,
     cpuFlags: cpuFlags(),
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: `${os.type()} ${os.release()}`,

@@ -62,8 +62,8 @@ export function renderDocSection(results: BenchResults, chartsDir: string): stri
     START_MARKER,
     "",
     `Measured ${results.startedAt.slice(0, 16).replace("T", " ")} UTC with \`${results.command}\` (${results.preset} preset: ` +
-      `${results.settings.durationS} s runs, ${results.settings.repetitions} repetitions, medians; ranges in the full table).`,
-    `Machine: ${m.cpuModel}, ${m.logicalCores} logical cores (${m.cpuFlags.join(", ")}), ${m.memoryGiB} GiB, no GPU. ` +
+      `${results.settings.durationS} s runs, ${results.settings.repetitions} repetition(s), medians; ranges in the full table).`,
+    `Machine: ${m.cpuModel}${m.cpuMHz ? ` at ${m.cpuMHz} MHz` : ""}, ${m.logicalCores} logical cores (${m.cpuFlags.join(", ")}), ${m.memoryGiB} GiB; all inference on CPU. ` +
       `Load average at start ${m.loadAverage.join(" / ")}, at end ${results.loadAverageAtEnd.join(" / ")} (1/5/15 min).`,
     `Model: ${results.model.name}, ${results.model.synthetic ? `**synthetic weights**, size ${results.model.size}` : "real weights"}` +
       `${results.model.shape ? ` (hidden ${results.model.shape.dim}, ${results.model.shape.layers} layers, ${results.model.shape.heads} heads, FFN ${results.model.shape.ffn})` : ""}.`,

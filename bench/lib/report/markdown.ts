@@ -37,18 +37,19 @@ function subjectRows(s: SubjectResult): string[] {
 
 export function summaryTable(results: BenchResults): string {
   const lines = [
-    "| scenario | saturation req/s | at concurrency | p50 ms | p95 ms | p99 ms | GFLOP/request | GFLOP/s at saturation |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | saturation req/s | at concurrency | p50 ms | p95 ms | p99 ms | mean batch | server CPU cores | GFLOP/request | GFLOP/s at saturation |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of results.subjects) {
     if (s.failure || !s.saturation) {
-      lines.push(`| ${s.id} | not measured: ${s.failure ?? "no successful requests"} | | | | | | |`);
+      lines.push(`| ${s.id} | not measured: ${s.failure ?? "no successful requests"} | | | | | | | | |`);
       continue;
     }
     const sat = s.saturation;
+    const point = s.closedLoop.find((p) => p.concurrency === sat.concurrency);
     const gflops = s.gflopsPerRequest === null ? null : sat.throughput * s.gflopsPerRequest;
     lines.push(
-      `| ${s.id} | ${n(sat.throughput)} | ${sat.concurrency} | ${n(sat.p50)} | ${n(sat.p95)} | ${n(sat.p99)} | ${n(s.gflopsPerRequest, 2)} | ${n(gflops, 0)} |`,
+      `| ${s.id} | ${n(sat.throughput)} | ${sat.concurrency} | ${n(sat.p50)} | ${n(sat.p95)} | ${n(sat.p99)} | ${n(point?.meanBatchSize?.median, 2)} | ${n(point?.serverCpuCores?.median, 2)} | ${n(s.gflopsPerRequest, 2)} | ${n(gflops, 0)} |`,
     );
   }
   return lines.join("\n");
@@ -96,11 +97,11 @@ export function renderMarkdown(results: BenchResults): string {
     `# Benchmark results (${results.preset} preset, ${results.mode})`,
     "",
     `- Run: ${results.startedAt} → ${results.finishedAt}; command \`${results.command}\``,
-    `- Machine: ${m.cpuModel}, ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, flags ${m.cpuFlags.join(" ") || "–"}; ${m.os}; Node ${m.node}`,
+    `- Machine: ${m.cpuModel}${m.cpuMHz ? ` at ${m.cpuMHz} MHz` : ""}, ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, flags ${m.cpuFlags.join(" ") || "–"}; ${m.os}; Node ${m.node}`,
     `- Load average (1/5/15 min): at start ${m.loadAverage.join(" / ")}, at end ${results.loadAverageAtEnd.join(" / ")}`,
     `- Model: ${model.name}${model.version ? ` v${model.version}` : ""}${model.size ? `, size ${model.size}` : ""}${modelNote(results)}`,
     `- Workload: ${w.sentences} clinical sentences (${w.withPhi} with PHI) from \`${w.file}\`; tokens min ${w.tokens.min} / p50 ${w.tokens.p50} / mean ${w.tokens.mean} / p95 ${w.tokens.p95} / max ${w.tokens.max}; padded bucket → sentences: ${buckets}; truncated ${w.truncated}`,
-    `- Settings: warm-up ${results.settings.warmupS} s, ${results.settings.durationS} s per run, ${results.settings.repetitions} repetitions (median, range in parentheses), closed-loop concurrency ${results.settings.concurrency.join(", ")}, open-loop rates at ${results.settings.openLoopFractions.map((f) => `${Math.round(f * 100)}%`).join(", ")} of each scenario's saturation`,
+    `- Settings: warm-up ${results.settings.warmupS} s, ${results.settings.durationS} s per run, ${results.settings.repetitions} repetition(s) (median, range in parentheses), closed-loop concurrency ${results.settings.concurrency.join(", ")}, open-loop rates at ${results.settings.openLoopFractions.map((f) => `${Math.round(f * 100)}%`).join(", ")} of each scenario's saturation`,
     ...results.notes.map((note) => `- ${note}`),
     "",
     "## Saturation (closed loop, best median throughput)",
