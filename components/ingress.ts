@@ -86,6 +86,8 @@ export interface AlbControllerArgs {
   /** Issuer URL of the cluster's OIDC provider, with or without https://. */
   oidcProviderUrl: pulumi.Input<string>;
   chartVersion: string;
+  /** E.g. the node groups: the controller's pods must be schedulable for the release to succeed. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class AlbController extends pulumi.ComponentResource {
@@ -168,7 +170,7 @@ export class AlbController extends pulumi.ComponentResource {
         atomic: true,
         timeout: 600,
       },
-      { parent: this, provider: args.provider, dependsOn: [attachment] },
+      { parent: this, provider: args.provider, dependsOn: [attachment, ...(args.dependsOn ?? [])] },
     );
     this.registerOutputs({ roleArn: this.role.arn });
   }

@@ -50,6 +50,8 @@ export interface TritonArgs {
   /** Memory-backed /dev/shm size (Python backend and large tensors use it). Default "1Gi". */
   shmSize?: string;
   resources?: { cpu: string; memory: string; memoryLimit: string };
+  /** What must exist before pods start, e.g. the uploaded model repository and the GPU node group. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 const IMAGE = /^nvcr\.io\/nvidia\/tritonserver:\d{2}\.\d{2}-py3$/;
@@ -243,7 +245,7 @@ export class Triton extends pulumi.ComponentResource {
         },
       },
       // Pulumi waits for the rollout; a first start with a TensorRT engine build outlasts the 10-minute default.
-      { ...child, customTimeouts: { create: "30m", update: "30m" } },
+      { ...child, customTimeouts: { create: "30m", update: "30m" }, dependsOn: args.dependsOn },
     );
 
     this.service = new k8s.core.v1.Service(

@@ -77,6 +77,12 @@ export interface WorkloadsArgs {
   kubernetesVersion?: string;
   /** `iss` of stack-issued tokens; default `urn:<project>:<stack>`. Ignored with an external IdP. */
   tokenIssuer?: string;
+  /**
+   * Resources the workloads need before their pods can start: the node groups (nothing schedules without
+   * them) and the uploaded model repository (Triton loads it at start). Applied to the Triton and gateway
+   * Deployments and the ALB controller release.
+   */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
   settings: WorkloadSettings;
 }
 
@@ -135,6 +141,7 @@ export class Workloads extends pulumi.ComponentResource {
         oidcProviderArn: args.oidcProviderArn,
         oidcProviderUrl: args.oidcProviderUrl,
         chartVersion: s.ingress.albControllerChartVersion,
+        dependsOn: args.dependsOn,
       },
       child,
     );
@@ -162,6 +169,7 @@ export class Workloads extends pulumi.ComponentResource {
         maxBatchSize: s.triton.maxBatchSize,
         tensorrtFp16: s.triton.tensorrtFp16,
         modelConfig: args.modelConfig,
+        dependsOn: args.dependsOn,
       },
       child,
     );
@@ -181,7 +189,7 @@ export class Workloads extends pulumi.ComponentResource {
         auth: this.jwtKeys.wiring,
         // The controller's webhook injects ALB readiness gates into gateway pods; Triton must serve the model
         // before gateway pods can become ready.
-        dependsOn: [this.albController.release, this.triton.deployment],
+        dependsOn: [this.albController.release, this.triton.deployment, ...(args.dependsOn ?? [])],
       },
       child,
     );

@@ -2,7 +2,8 @@
  * Settings the workloads layer refuses, each with a message that names the setting and the fix. These fail
  * before any resource is registered.
  */
-import { albControllerPolicy, tlsSettings } from "../components/ingress";
+import { createHash } from "node:crypto";
+import { ALB_CONTROLLER_POLICIES, albControllerPolicy, tlsSettings } from "../components/ingress";
 import { buildWorkloads, CERTIFICATE_ARN } from "./support/workloads-fixture";
 
 describe("TLS", () => {
@@ -93,4 +94,19 @@ test("OAuth clients without secrets are refused", async () => {
       settings: (s) => ({ ...s, auth: { ...s.auth, oauthClientSecrets: undefined } }),
     }),
   ).rejects.toThrow(/oauthClients are configured but oauthClientSecrets is not/);
+});
+
+test("the committed controller policies are the published documents (compact-JSON SHA-256 recorded from upstream)", () => {
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  const { ALB_CONTROLLER_POLICIES } =
+    require("../components/ingress") as typeof import("../components/ingress");
+  for (const version of Object.keys(ALB_CONTROLLER_POLICIES)) {
+    const digest = createHash("sha256")
+      .update(JSON.stringify(JSON.parse(albControllerPolicy(version))))
+      .digest("hex");
+    expect([version, digest]).toEqual([
+      version,
+      "a4163aa4d4f27878f93ad71ea9d29b80067781e143c05ddc948e70da74f01ed4",
+    ]);
+  }
 });

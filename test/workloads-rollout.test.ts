@@ -75,3 +75,11 @@ test("a new gateway image tag changes only the gateway's image and version label
     base.manifest("Deployment", "gateway", "gateway").spec.selector,
   );
 });
+
+test("pods wait for what the caller says they need (node groups, the uploaded model repository)", async () => {
+  const b = await buildWorkloads("dev", { withUpstream: true });
+  const upstream = b.stack.one("random:index/randomId:RandomId", "upstream").urn;
+  expect(b.one("Deployment", "triton", "triton").options.dependencies).toContain(upstream);
+  expect(b.one("Deployment", "gateway", "gateway").options.dependencies).toContain(upstream);
+  expect(b.stack.one("kubernetes:helm.sh/v3:Release").options.dependencies).toContain(upstream);
+});

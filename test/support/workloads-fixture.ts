@@ -38,6 +38,8 @@ export interface BuildOptions {
   rotateSigningKey?: boolean;
   /** Client secrets as `pulumi config set --secret` would provide them; default CLIENT_SECRETS. */
   clientSecrets?: Record<string, string>;
+  /** Pass an upstream resource (standing in for node groups / the model upload) as `dependsOn`. */
+  withUpstream?: boolean;
 }
 
 export interface Built {
@@ -139,6 +141,7 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
   let components!: typeof workloadsModule;
   let pulumi!: typeof pulumiTypes;
   let k8s!: typeof import("@pulumi/kubernetes");
+  let random!: typeof import("@pulumi/random");
   let installing!: Promise<MockedStack>;
   const config: Record<string, ConfigValue> = { "aws:region": "us-east-1" };
   jest.isolateModules(() => {
@@ -151,6 +154,7 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     });
     pulumi = require("@pulumi/pulumi");
     k8s = require("@pulumi/kubernetes");
+    random = require("@pulumi/random");
     components = require("../../components/workloads");
   });
   const stack = await installing;
@@ -159,6 +163,7 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
   const base = defaultSettings(kind, secrets);
   const settings = options.settings ? options.settings(base) : base;
   const provider = new k8s.Provider("eks-cluster", { kubeconfig: "{}" });
+  const upstream = options.withUpstream ? [new random.RandomId("upstream", { byteLength: 4 })] : undefined;
   const args: Args = {
     provider,
     environment: kind === "dev" ? "dev" : "prod",
@@ -175,6 +180,7 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     modelConfig: MODEL_CONFIG,
     kubernetesVersion: "1.33",
     settings,
+    dependsOn: upstream,
     ...(options.args ?? {}),
   };
   const workloads = new components.Workloads("workloads", args);
