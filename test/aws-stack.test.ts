@@ -98,6 +98,13 @@ describe("network", () => {
     }
   });
 
+  test("subnets get distinct CIDRs inside the VPC range", () => {
+    const cidrs = prod.mocked.byType(SUBNET).map((s) => s.inputs.cidrBlock);
+    expect(new Set(cidrs).size).toBe(6);
+    for (const cidr of cidrs) expect(cidr).toMatch(/^10\.40\.\d+\.0\/(19|20)$/);
+    expect(prod.mocked.one("aws:ec2/vpc:Vpc").inputs.cidrBlock).toBe("10.40.0.0/16");
+  });
+
   test("no subnet hands out public IP addresses automatically", () => {
     expect(prod.mocked.byType(SUBNET).map((s) => s.inputs.mapPublicIpOnLaunch)).toEqual(Array(6).fill(false));
   });
