@@ -37,19 +37,23 @@ function subjectRows(s: SubjectResult): string[] {
 
 export function summaryTable(results: BenchResults): string {
   const lines = [
-    "| scenario | saturation req/s | at concurrency | p50 ms | p95 ms | p99 ms | mean batch | server CPU cores | GFLOP/request | GFLOP/s at saturation |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | saturation req/s | at concurrency | p50 ms | p95 ms | p99 ms | mean batch | server CPU cores | server CPU ms/request | GFLOP/request | GFLOP/s at saturation |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of results.subjects) {
     if (s.failure || !s.saturation) {
-      lines.push(`| ${s.id} | not measured: ${s.failure ?? "no successful requests"} | | | | | | | | |`);
+      lines.push(`| ${s.id} | not measured: ${s.failure ?? "no successful requests"} | | | | | | | | | |`);
       continue;
     }
     const sat = s.saturation;
     const point = s.closedLoop.find((p) => p.concurrency === sat.concurrency);
     const gflops = s.gflopsPerRequest === null ? null : sat.throughput * s.gflopsPerRequest;
+    const cpu = point?.serverCpuCores?.median;
+    // CPU time per request is steadier than throughput on a shared machine: contention stretches wall time,
+    // not the work done.
+    const cpuMsPerRequest = cpu !== undefined && sat.throughput > 0 ? (cpu / sat.throughput) * 1000 : null;
     lines.push(
-      `| ${s.id} | ${n(sat.throughput)} | ${sat.concurrency} | ${n(sat.p50)} | ${n(sat.p95)} | ${n(sat.p99)} | ${n(point?.meanBatchSize?.median, 2)} | ${n(point?.serverCpuCores?.median, 2)} | ${n(s.gflopsPerRequest, 2)} | ${n(gflops, 0)} |`,
+      `| ${s.id} | ${n(sat.throughput)} | ${sat.concurrency} | ${n(sat.p50)} | ${n(sat.p95)} | ${n(sat.p99)} | ${n(point?.meanBatchSize?.median, 2)} | ${n(cpu, 2)} | ${n(cpuMsPerRequest, 2)} | ${n(s.gflopsPerRequest, 2)} | ${n(gflops, 0)} |`,
     );
   }
   return lines.join("\n");
