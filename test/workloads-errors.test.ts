@@ -97,9 +97,6 @@ test("OAuth clients without secrets are refused", async () => {
 });
 
 test("the committed controller policies are the published documents (compact-JSON SHA-256 recorded from upstream)", () => {
-  const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  const { ALB_CONTROLLER_POLICIES } =
-    require("../components/ingress") as typeof import("../components/ingress");
   for (const version of Object.keys(ALB_CONTROLLER_POLICIES)) {
     const digest = createHash("sha256")
       .update(JSON.stringify(JSON.parse(albControllerPolicy(version))))
