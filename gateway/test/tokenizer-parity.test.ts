@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { CANONICAL_TOKENIZER, requireVenvPython } from "./support/synthetic-model";
@@ -40,6 +41,22 @@ describe("tokenizer parity (JavaScript vs Rust reference)", () => {
         expected[i],
         `corpus entry ${i}: ${JSON.stringify(text.slice(0, 60))}`,
       );
+    });
+  });
+
+  test("parity also holds for the upstream form of the file (strip_accents: null), which an export writes", (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), "tokenizer-parity-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const upstream = JSON.parse(readFileSync(CANONICAL_TOKENIZER, "utf8")) as {
+      normalizer: Record<string, unknown>;
+    };
+    upstream.normalizer.strip_accents = null;
+    const file = path.join(dir, "tokenizer.json");
+    writeFileSync(file, JSON.stringify(upstream));
+    const expected = pythonIds(file);
+    const js = new Tokenizer(upstream, {});
+    texts.forEach((text, i) => {
+      assert.deepEqual(js.encode(text).ids, expected[i], `corpus entry ${i}`);
     });
   });
 
