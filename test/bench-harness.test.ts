@@ -3,10 +3,10 @@
  * short real run produces well-formed results, that the open-loop driver does not hide queueing, and that the
  * arithmetic behind the reported GFLOPs and goals is the documented one.
  */
-import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -20,12 +20,36 @@ import { flopsPerToken, MODEL_SIZES } from "../triton-models/tools/model/sizes";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, "..");
-const tsx = (script: string, args: string[]) =>
+const tsx = (script: string, args: string[], env: Record<string, string> = {}) =>
   run(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...args], {
     cwd: ROOT,
-    env: { ...process.env, CI: "true" },
+    env: { ...process.env, CI: "true", ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForReady(url: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
 
 describe("benchmark harness: a short real run", () => {
   let dir: string;
@@ -126,6 +150,170 @@ describe("benchmark harness: a short real run", () => {
       expect(svg).toContain("gateway-overhead/express-echo");
     }
   });
+});
+
+describe("benchmark harness: --target against a running gateway", () => {
+  test("client credentials are exchanged at <target>/oauth2/token and the deployed path is measured with the token", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-target-"));
+    const repository = path.join(dir, "models");
+    await tsx("triton-models/tools/generate-model.ts", [
+      "--size",
+      "tiny",
+      "--out",
+      path.join(repository, "distilbert_sst2", "1"),
+    ]);
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const devDir = path.join(dir, "dev-keys");
+    const gateway = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "gateway", "src", "main.ts")],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          HOST: "127.0.0.1",
+          PORT: String(port),
+          METRICS_PORT: String(metricsPort),
+          LOCAL_DEV_DIR: devDir,
+          MODEL_REPOSITORY: repository,
+          LOG_LEVEL: "warn",
+        },
+        stdio: "ignore",
+      },
+    );
+    try {
+      await waitForReady(`http://127.0.0.1:${port}/readyz`);
+      const secret = readFileSync(path.join(devDir, "client-secret.txt"), "utf8").trim();
+      const out = path.join(dir, "out");
+      await tsx(
+        "bench/cli.ts",
+        [
+          "--target",
+          `http://127.0.0.1:${port}`,
+          "--client-id",
+          "local-dev",
+          "--warmup",
+          "0.5",
+          "--duration",
+          "1",
+          "--repetitions",
+          "1",
+          "--concurrency",
+          "2",
+          "--model-repository",
+          repository,
+          "--out",
+          out,
+        ],
+        { BENCH_CLIENT_SECRET: secret },
+      );
+      const results = JSON.parse(readFileSync(path.join(out, "results.json"), "utf8")) as BenchResults;
+      expect(results.mode).toBe("target");
+      expect(results.command).not.toContain(secret);
+      const [target] = results.subjects;
+      expect(target?.id).toBe("target");
+      expect(target?.failure).toBeNull();
+      expect(target?.closedLoop[0]?.runs[0]?.ok).toBeGreaterThan(0);
+      expect(target?.closedLoop[0]?.runs[0]?.statusCounts["401"]).toBeUndefined();
+    } finally {
+      gateway.kill("SIGTERM");
+      await new Promise((resolve) => gateway.once("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
+
+describe("FastAPI peer", () => {
+  test("it runs the same model and tokenizer as the gateway: same labels and scores for the same sentences", async () => {
+    const python = path.join(ROOT, ".venv", "bin", "python");
+    if (!existsSync(python))
+      throw new Error(`${python} is missing: run \`npm run setup\` (npm test does) first`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-peer-"));
+    const repository = path.join(dir, "models");
+    const versionDir = path.join(repository, "distilbert_sst2", "1");
+    await tsx("triton-models/tools/generate-model.ts", ["--size", "tiny", "--out", versionDir]);
+    const [peerPort, port, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const devDir = path.join(dir, "dev-keys");
+    const peer = spawn(
+      python,
+      [
+        "-m",
+        "uvicorn",
+        "app:app",
+        "--app-dir",
+        path.join(ROOT, "bench", "fastapi_peer"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(peerPort),
+      ],
+      { cwd: ROOT, env: { PATH: process.env.PATH, MODEL_DIR: versionDir }, stdio: "ignore" },
+    );
+    const gateway = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "gateway", "src", "main.ts")],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          HOST: "127.0.0.1",
+          PORT: String(port),
+          METRICS_PORT: String(metricsPort),
+          LOCAL_DEV_DIR: devDir,
+          MODEL_REPOSITORY: repository,
+          LOG_LEVEL: "warn",
+        },
+        stdio: "ignore",
+      },
+    );
+    try {
+      await waitForReady(`http://127.0.0.1:${peerPort}/healthz`);
+      await waitForReady(`http://127.0.0.1:${port}/readyz`);
+      const secret = readFileSync(path.join(devDir, "client-secret.txt"), "utf8").trim();
+      const tokenResponse = await fetch(`http://127.0.0.1:${port}/oauth2/token`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`local-dev:${secret}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: "grant_type=client_credentials&scope=inference%3Ainvoke",
+      });
+      const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+      // Sentences without identifiers, so the gateway's de-identification leaves the text as the peer sees it.
+      const sentences = [
+        "Pain is well controlled on oral acetaminophen.",
+        "Wound is clean, dry and intact with no signs of infection.",
+        "The patient is frustrated that the discharge has been delayed again.",
+        "Family is very pleased with the care provided on the unit.",
+      ];
+      for (const text of sentences) {
+        const body = JSON.stringify({ text });
+        const fromPeer = (await (
+          await fetch(`http://127.0.0.1:${peerPort}/v1/sentiment`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          })
+        ).json()) as { label: string; score: number };
+        const fromGateway = (await (
+          await fetch(`http://127.0.0.1:${port}/v1/sentiment`, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+            body,
+          })
+        ).json()) as { label: string; score: number };
+        expect(fromPeer.label).toBe(fromGateway.label);
+        expect(fromPeer.score).toBeCloseTo(fromGateway.score, 4);
+      }
+    } finally {
+      for (const child of [peer, gateway]) {
+        child.kill("SIGTERM");
+        await new Promise((resolve) => child.once("exit", resolve));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe("benchmark CLI input errors", () => {
