@@ -65,7 +65,7 @@ describe("DynamicBatcher", () => {
 
   test("a bucket that never fills is dispatched once its oldest item has waited the queue delay", async () => {
     const fake = recordingExecutor();
-    const batcher = new DynamicBatcher(fake.executor, { ...defaults, maxBatchSize: 8, maxQueueDelayMs: 30 });
+    const batcher = new DynamicBatcher(fake.executor, { ...defaults, maxBatchSize: 8, maxQueueDelayMs: 250 });
     const pending = Promise.all([batcher.submit(one(16, "a")), batcher.submit(one(16, "b"))]);
     await tick();
     assert.equal(fake.batches.length, 0, "nothing runs before the delay when the bucket is not full");
