@@ -12,7 +12,6 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { onnx } from "onnx-proto";
 import { buildDistilBertGraph } from "./model/distilbert-graph";
 import { writeOnnxModel } from "./model/onnx-writer";
 import { flopsPerToken, isModelSize, MODEL_SIZES, type ModelSize, parameterCount } from "./model/sizes";
@@ -206,6 +205,3 @@ if (require.main === module) {
     process.exit(1);
   }
 }
-
-// Re-exported for tests that inspect the generated graph.
-export { onnx };

@@ -137,7 +137,7 @@ export function buildDistilBertGraph(shape: DistilBertShape, seed: number): Dist
   const halfF = add(floatConstant("const.half_f", [], [0.5]));
   const sqrt2 = add(floatConstant("const.sqrt2_f", [], [Math.SQRT2]));
   const maskedScore = add(floatConstant("const.masked_score", [], [MASKED_SCORE]));
-  const querySCale = add(floatConstant("const.query_scale", [], [1 / Math.sqrt(headSize)]));
+  const queryScale = add(floatConstant("const.query_scale", [], [1 / Math.sqrt(headSize)]));
   const maskAxes = add(int64Constant("const.mask_axes", [2], [1, 2]));
   const splitHeads = add(int64Constant("const.split_heads_shape", [4], [0, 0, shape.heads, headSize]));
   const mergeHeads = add(int64Constant("const.merge_heads_shape", [3], [0, 0, d]));
@@ -161,7 +161,7 @@ export function buildDistilBertGraph(shape: DistilBertShape, seed: number): Dist
   for (let layer = 0; layer < shape.layers; layer++) {
     const p = `distilbert.transformer.layer.${layer}`;
     const heads = (x: string, perm: number[]) => op("Transpose", [op("Reshape", [x, splitHeads])], { perm });
-    const q = heads(op("Mul", [linear(hidden, `${p}.attention.q_lin`, d, d), querySCale]), [0, 2, 1, 3]);
+    const q = heads(op("Mul", [linear(hidden, `${p}.attention.q_lin`, d, d), queryScale]), [0, 2, 1, 3]);
     const k = heads(linear(hidden, `${p}.attention.k_lin`, d, d), [0, 2, 3, 1]);
     const v = heads(linear(hidden, `${p}.attention.v_lin`, d, d), [0, 2, 1, 3]);
     const scores = op("Add", [op("MatMul", [q, k]), additiveMask]);
