@@ -31,6 +31,8 @@ export interface NetworkConfig {
   vpcCidr: string;
   availabilityZoneCount: number;
   natGateways: NatGatewayStrategy;
+  /** CloudWatch retention of VPC flow logs (all accepted and rejected traffic). */
+  flowLogRetentionDays: number;
 }
 
 export interface ClusterConfig {
@@ -141,6 +143,11 @@ export class StackConfigError extends pulumi.RunError {
     this.name = "StackConfigError";
   }
 }
+
+/** The values CloudWatch Logs accepts for retentionInDays. */
+export const CLOUDWATCH_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/[\w+=,.@/-]+$/;
@@ -308,6 +315,21 @@ export function loadConfig(): StackConfig {
   );
   if (prod && natGateways !== "perAz") {
     c.problem("natGateways", "must be perAz in prod (one NAT gateway per availability zone)", "perAz");
+  }
+
+  const flowLogRetentionDays = c.integer("flowLogRetentionDays", byEnv(30, 365), 1, 3653);
+  if (!CLOUDWATCH_RETENTION_DAYS.includes(flowLogRetentionDays)) {
+    c.problem(
+      "flowLogRetentionDays",
+      `must be a CloudWatch Logs retention period (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), got ${flowLogRetentionDays}`,
+      String(byEnv(30, 365)),
+    );
+  } else if (prod && flowLogRetentionDays < 365) {
+    c.problem(
+      "flowLogRetentionDays",
+      `must be >= 365 in prod (audit evidence), got ${flowLogRetentionDays}`,
+      "365",
+    );
   }
 
   // --- cluster -------------------------------------------------------------------------------------------
@@ -648,7 +670,7 @@ export function loadConfig(): StackConfig {
     deletionProtection,
     kmsDeletionWindowDays,
     tags: { project, stack, environment, "managed-by": "pulumi" },
-    network: { vpcCidr, availabilityZoneCount, natGateways },
+    network: { vpcCidr, availabilityZoneCount, natGateways, flowLogRetentionDays },
     cluster: {
       name: clusterName,
       kubernetesVersion,

@@ -3,6 +3,8 @@
  * for the public tier, and NAT for the private tier (one shared NAT in dev, one per AZ in prod so losing an
  * AZ does not cut the others off). Subnets carry the tags the AWS Load Balancer Controller uses to place
  * internet-facing (`kubernetes.io/role/elb`) and internal (`kubernetes.io/role/internal-elb`) load balancers.
+ * VPC flow logs record all accepted and rejected traffic into CloudWatch Logs, the network evidence a
+ * security review or incident response asks for first.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -145,6 +147,61 @@ export class Network extends pulumi.ComponentResource {
       );
       this.privateSubnetIds.push(privateSubnet.id);
     }
+
+    const flowLogGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/vpc/${args.clusterName}/flow-logs`, retentionInDays: config.flowLogRetentionDays, tags },
+      parent,
+    );
+    const flowLogRole = new aws.iam.Role(
+      `${name}-flow-logs`,
+      {
+        description: `VPC flow logs of ${args.clusterName} into CloudWatch Logs`,
+        assumeRolePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        tags,
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs`,
+      {
+        role: flowLogRole.id,
+        policy: flowLogGroup.arn.apply((arn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                Resource: [arn, `${arn}:*`],
+              },
+            ],
+          }),
+        ),
+      },
+      parent,
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-logs`,
+      {
+        vpcId: vpc.id,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: flowLogGroup.arn,
+        iamRoleArn: flowLogRole.arn,
+        tags,
+      },
+      parent,
+    );
 
     this.vpcId = vpc.id;
     this.registerOutputs({

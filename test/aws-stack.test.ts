@@ -105,6 +105,35 @@ describe("network", () => {
     expect(prod.mocked.one("aws:ec2/vpc:Vpc").inputs.cidrBlock).toBe("10.40.0.0/16");
   });
 
+  test("records all accepted and rejected VPC traffic in flow logs", () => {
+    const flowLog = prod.mocked.one("aws:ec2/flowLog:FlowLog");
+    const group = prod.mocked.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs");
+    expect(flowLog.inputs).toMatchObject({
+      vpcId: prod.mocked.one("aws:ec2/vpc:Vpc").id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: group.state.arn,
+      iamRoleArn: prod.mocked.one(ROLE, "network-flow-logs").state.arn,
+    });
+  });
+
+  test("prod keeps flow logs for a year, dev for a month", () => {
+    expect(prod.mocked.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs").inputs.retentionInDays).toBe(365);
+    expect(dev.mocked.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs").inputs.retentionInDays).toBe(30);
+  });
+
+  test("the flow-log role may only write to its own log group", () => {
+    const groupArn = prod.mocked.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs").state.arn;
+    const policy = parsePolicy(prod.mocked.one(ROLE_POLICY, "network-flow-logs").inputs.policy);
+    expect(policy.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [groupArn, `${groupArn}:*`],
+      },
+    ]);
+  });
+
   test("no subnet hands out public IP addresses automatically", () => {
     expect(prod.mocked.byType(SUBNET).map((s) => s.inputs.mapPublicIpOnLaunch)).toEqual(Array(6).fill(false));
   });

@@ -51,6 +51,7 @@ describe("the committed dev stack file", () => {
       vpcCidr: "10.40.0.0/16",
       availabilityZoneCount: 2,
       natGateways: "single",
+      flowLogRetentionDays: 30,
     });
   });
 
@@ -92,6 +93,7 @@ describe("the committed prod stack file", () => {
       vpcCidr: "10.40.0.0/16",
       availabilityZoneCount: 3,
       natGateways: "perAz",
+      flowLogRetentionDays: 365,
     });
   });
 
@@ -194,6 +196,18 @@ describe("validation names the key and the fix", () => {
     ],
     ["prod", "a single NAT gateway in prod", { natGateways: "single" }, /:natGateways must be perAz in prod/],
     ["dev", "an unknown NAT strategy", { natGateways: "two" }, /:natGateways must be one of single, perAz/],
+    [
+      "dev",
+      "a flow-log retention CloudWatch does not offer",
+      { flowLogRetentionDays: 10 },
+      /:flowLogRetentionDays must be a CloudWatch Logs retention period/,
+    ],
+    [
+      "prod",
+      "flow logs kept less than a year in prod",
+      { flowLogRetentionDays: 90 },
+      /:flowLogRetentionDays must be >= 365 in prod/,
+    ],
     ["dev", "a VPC CIDR that is not a /16", { vpcCidr: "10.0.0.0/8" }, /:vpcCidr must be an IPv4 \/16/],
     [
       "dev",
