@@ -5,7 +5,14 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parser } from "@prometheus-io/lezer-promql";
+
+/** The slice of Prometheus' lezer PromQL parser used here (the package's types are ESM-only; the runtime ships CJS). */
+interface PromqlParser {
+  parse(input: string): {
+    iterate(spec: { enter(node: { type: { isError: boolean }; from: number }): void }): void;
+  };
+}
+const { parser } = require("@prometheus-io/lezer-promql") as { parser: PromqlParser };
 
 interface Target {
   refId: string;
