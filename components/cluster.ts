@@ -116,6 +116,14 @@ export class Cluster extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // EKS writes control-plane logs to this fixed group name and would create it without expiry; creating it
+    // first sets the retention (audit evidence) and lets the stack own it.
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane-logs`,
+      { name: `/aws/eks/${config.name}/cluster`, retentionInDays: config.logRetentionDays, tags },
+      { parent: this, retainOnDelete: args.deletionProtection },
+    );
+
     const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
     args.config.adminPrincipalArns.forEach((principalArn, i) => {
       accessEntries[`admin-${i}`] = {
@@ -156,7 +164,7 @@ export class Cluster extends pulumi.ComponentResource {
         parent: this,
         protect: args.deletionProtection,
         retainOnDelete: args.deletionProtection,
-        dependsOn: [clusterPolicy, keyPolicy],
+        dependsOn: [clusterPolicy, keyPolicy, controlPlaneLogs],
       },
     );
 

@@ -44,6 +44,8 @@ export interface ClusterConfig {
   publicAccessCidrs: string[];
   /** IAM principals granted cluster-admin through EKS access entries. */
   adminPrincipalArns: string[];
+  /** CloudWatch retention of the control-plane logs (audit included). */
+  logRetentionDays: number;
 }
 
 export interface NodePoolConfig {
@@ -317,19 +319,15 @@ export function loadConfig(): StackConfig {
     c.problem("natGateways", "must be perAz in prod (one NAT gateway per availability zone)", "perAz");
   }
 
-  const flowLogRetentionDays = c.integer("flowLogRetentionDays", byEnv(30, 365), 1, 3653);
-  if (!CLOUDWATCH_RETENTION_DAYS.includes(flowLogRetentionDays)) {
+  const logRetentionDays = c.integer("logRetentionDays", byEnv(30, 365), 1, 3653);
+  if (!CLOUDWATCH_RETENTION_DAYS.includes(logRetentionDays)) {
     c.problem(
-      "flowLogRetentionDays",
-      `must be a CloudWatch Logs retention period (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), got ${flowLogRetentionDays}`,
+      "logRetentionDays",
+      `must be a CloudWatch Logs retention period (${CLOUDWATCH_RETENTION_DAYS.join(", ")}), got ${logRetentionDays}`,
       String(byEnv(30, 365)),
     );
-  } else if (prod && flowLogRetentionDays < 365) {
-    c.problem(
-      "flowLogRetentionDays",
-      `must be >= 365 in prod (audit evidence), got ${flowLogRetentionDays}`,
-      "365",
-    );
+  } else if (prod && logRetentionDays < 365) {
+    c.problem("logRetentionDays", `must be >= 365 in prod (audit evidence), got ${logRetentionDays}`, "365");
   }
 
   // --- cluster -------------------------------------------------------------------------------------------
@@ -670,13 +668,14 @@ export function loadConfig(): StackConfig {
     deletionProtection,
     kmsDeletionWindowDays,
     tags: { project, stack, environment, "managed-by": "pulumi" },
-    network: { vpcCidr, availabilityZoneCount, natGateways, flowLogRetentionDays },
+    network: { vpcCidr, availabilityZoneCount, natGateways, flowLogRetentionDays: logRetentionDays },
     cluster: {
       name: clusterName,
       kubernetesVersion,
       endpointPublicAccess,
       publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
       adminPrincipalArns,
+      logRetentionDays,
     },
     systemNodes: {
       instanceType: systemInstanceType,

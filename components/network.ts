@@ -157,16 +157,20 @@ export class Network extends pulumi.ComponentResource {
       `${name}-flow-logs`,
       {
         description: `VPC flow logs of ${args.clusterName} into CloudWatch Logs`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        // SourceAccount: the flow-logs service may assume this role only on behalf of this account.
+        assumeRolePolicy: aws.getCallerIdentityOutput({}, parent).accountId.apply((accountId) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+              },
+            ],
+          }),
+        ),
         tags,
       },
       parent,

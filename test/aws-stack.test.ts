@@ -122,6 +122,18 @@ describe("network", () => {
     expect(dev.mocked.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs").inputs.retentionInDays).toBe(30);
   });
 
+  test("only the VPC flow-logs service, acting for this account, may assume the flow-log role", () => {
+    const trust = parsePolicy(prod.mocked.one(ROLE, "network-flow-logs").inputs.assumeRolePolicy);
+    expect(trust.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+      },
+    ]);
+  });
+
   test("the flow-log role may only write to its own log group", () => {
     const groupArn = prod.mocked.one("aws:cloudwatch/logGroup:LogGroup", "flow-logs").state.arn;
     const policy = parsePolicy(prod.mocked.one(ROLE_POLICY, "network-flow-logs").inputs.policy);
@@ -187,6 +199,15 @@ describe("cluster", () => {
     expect(prod.mocked.one(CLUSTER).inputs.enabledClusterLogTypes).toEqual(
       expect.arrayContaining(["api", "audit", "authenticator", "controllerManager", "scheduler"]),
     );
+  });
+
+  test("keeps control-plane logs for the configured retention in the group EKS writes to", () => {
+    const group = prod.mocked.one("aws:cloudwatch/logGroup:LogGroup", "control-plane");
+    expect(group.inputs).toMatchObject({
+      name: "/aws/eks/clinical-inference-prod/cluster",
+      retentionInDays: 365,
+    });
+    expect(prod.mocked.one(CLUSTER).options.dependencies).toContain(group.urn);
   });
 
   test("pins the Kubernetes version from config", () => {

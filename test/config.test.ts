@@ -53,6 +53,7 @@ describe("the committed dev stack file", () => {
       natGateways: "single",
       flowLogRetentionDays: 30,
     });
+    expect(config.cluster.logRetentionDays).toBe(30);
   });
 
   test("runs one g4dn.xlarge GPU node", async () => {
@@ -198,15 +199,15 @@ describe("validation names the key and the fix", () => {
     ["dev", "an unknown NAT strategy", { natGateways: "two" }, /:natGateways must be one of single, perAz/],
     [
       "dev",
-      "a flow-log retention CloudWatch does not offer",
-      { flowLogRetentionDays: 10 },
-      /:flowLogRetentionDays must be a CloudWatch Logs retention period/,
+      "a log retention CloudWatch does not offer",
+      { logRetentionDays: 10 },
+      /:logRetentionDays must be a CloudWatch Logs retention period/,
     ],
     [
       "prod",
-      "flow logs kept less than a year in prod",
-      { flowLogRetentionDays: 90 },
-      /:flowLogRetentionDays must be >= 365 in prod/,
+      "logs kept less than a year in prod",
+      { logRetentionDays: 90 },
+      /:logRetentionDays must be >= 365 in prod/,
     ],
     ["dev", "a VPC CIDR that is not a /16", { vpcCidr: "10.0.0.0/8" }, /:vpcCidr must be an IPv4 \/16/],
     [
