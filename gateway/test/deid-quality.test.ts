@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { PHI_TYPES } from "../src/contracts";
 import { evaluate, NAME_AND_PLACE_TYPES } from "./fixtures/deid/evaluate";
 import { generateCorpus, type Split } from "./fixtures/deid/generator";
+import { parseI2b2 } from "./fixtures/deid/i2b2";
 
 /**
  * Quality targets from the issue, measured on the synthetic corpus (see docs/deidentification.md):
@@ -92,3 +95,33 @@ for (const split of ["tune", "heldout"] as Split[]) {
     });
   });
 }
+
+describe("i2b2 2014 format reader", () => {
+  const xml = readFileSync(join(__dirname, "fixtures", "deid", "i2b2-format-sample.xml"), "utf8");
+
+  it("reads text and Safe Harbor gold spans and skips professions", () => {
+    const note = parseI2b2(xml, "sample");
+    assert.deepEqual(
+      note.gold.map((g) => [g.type, note.text.slice(g.start, g.end)]),
+      [
+        ["DATE", "2088-07-03"],
+        ["NAME", "Ivy Quinlan"],
+        ["NAME", "Otto Brandt"],
+        ["AGE", "93"],
+        ["CITY", "Easton"],
+        ["MRN", "4471192"],
+        ["PHONE", "555-201-3344"],
+      ],
+    );
+  });
+
+  it("feeds the evaluator", () => {
+    const e = evaluate([parseI2b2(xml, "sample")]);
+    assert.equal(e.perType.NAME?.gold, 2);
+    assert.equal(e.perType.NAME?.recall, 1);
+  });
+
+  it("refuses a file that is not in the i2b2 format", () => {
+    assert.throws(() => parseI2b2("<note>hello</note>", "bad.xml"), /bad\.xml: no <TEXT>/);
+  });
+});

@@ -6,7 +6,14 @@
 import type { PhiType } from "../contracts";
 import { insideLookalike, lookalikeRanges } from "./allowlist";
 import { detectDates } from "./dates";
-import { capitalisedWords, detectNames, extendNameStart, namePartsForSecondPass } from "./names";
+import {
+  capitalisedWords,
+  detectNames,
+  extendNameStart,
+  namePartsForSecondPass,
+  type Token,
+  tokenize,
+} from "./names";
 import { resolveOverlaps } from "./resolve";
 import { type Span, span } from "./span";
 import { detectStructured } from "./structured";
@@ -46,7 +53,7 @@ function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[\p{L}\p{N}]/u.test(c);
 }
 
-function secondPass(text: string, kept: Span[], covered: Uint8Array): Span[] {
+function secondPass(text: string, tokens: readonly Token[], kept: Span[], covered: Uint8Array): Span[] {
   const found: Span[] = [];
   const nameWords = new Set<string>();
   const identifiers = new Map<string, PhiType>();
@@ -64,7 +71,7 @@ function secondPass(text: string, kept: Span[], covered: Uint8Array): Span[] {
     }
   }
   if (nameWords.size > 0) {
-    for (const [start, end, word] of capitalisedWords(text)) {
+    for (const [start, end, word] of capitalisedWords(tokens)) {
       if (covered[start] === 1) continue;
       // Exact form or all-caps form of the name part ("Smith", "SMITH").
       if (nameWords.has(word) || (word === word.toUpperCase() && nameWords.has(titleCase(word)))) {
@@ -94,7 +101,8 @@ export function detect(text: string, options: DetectOptions = {}): Span[] {
   const candidates: Span[] = [];
   detectStructured(text, lookalikes, candidates);
   detectDates(text, lookalikes, candidates);
-  detectNames(text, candidates);
+  const tokens = tokenize(text);
+  detectNames(text, candidates, tokens);
   // A date, number or dictionary word inside a clinical look-alike ("BP 128/82", "Na 138") is clinical content.
   const filtered = candidates.filter(
     (c) =>
@@ -110,7 +118,7 @@ export function detect(text: string, options: DetectOptions = {}): Span[] {
   const covered = new Uint8Array(text.length);
   let kept = resolveOverlaps(filtered, text.length, covered);
   if (options.secondPass !== false) {
-    const more = secondPass(text, kept, covered);
+    const more = secondPass(text, tokens, kept, covered);
     if (more.length > 0) kept = kept.concat(resolveOverlaps(more, text.length, covered));
   }
   if (options.strict) {

@@ -38,7 +38,7 @@ export function nameDictionaries(): NameDictionaries {
   return cached;
 }
 
-interface Token {
+export interface Token {
   text: string;
   start: number;
   end: number;
@@ -56,22 +56,34 @@ const TOKEN = /\p{L}[\p{L}\p{M}'’]{0,40}(?:-\p{L}[\p{L}\p{M}'’]{0,40})?|\d{1
 const CAP = /^(?:\p{Lu}[\p{Ll}\p{M}'’]|(?:Mc|Mac|O'|O’|D')\p{Lu})/u;
 const UPPER_WORD = /^\p{Lu}{2,}$/u;
 
-function tokenize(text: string): Token[] {
+export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let prevEnd = 0;
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
     const t = m[0];
     const start = m.index;
-    const gap = text.slice(prevEnd, start);
+    let newline = false;
+    for (let k = prevEnd; k < start; k++) {
+      if (text.charCodeAt(k) === 10) {
+        newline = true;
+        break;
+      }
+    }
+    const lower = t.toLowerCase();
+    const c0 = t.charCodeAt(0);
     tokens.push({
       text: t,
       start,
       end: start + t.length,
-      key: t.toLowerCase().replace(/['’]s$/, ""),
-      cap: CAP.test(t),
-      initial: t.length === 1 && t >= "A" && t <= "Z",
-      newline: gap.includes("\n"),
+      key: lower.endsWith("s") && (lower.endsWith("'s") || lower.endsWith("’s")) ? lower.slice(0, -2) : lower,
+      // Fast path for ASCII: a capital then a lower-case letter; the regex handles the rest.
+      cap:
+        t.length > 1 && c0 >= 65 && c0 <= 90 && t.charCodeAt(1) >= 97 && t.charCodeAt(1) <= 122
+          ? true
+          : CAP.test(t),
+      initial: t.length === 1 && c0 >= 65 && c0 <= 90,
+      newline,
     });
     prevEnd = start + t.length;
   }
@@ -80,8 +92,12 @@ function tokenize(text: string): Token[] {
 
 const SENTENCE_END = new Set([".", "!", "?", ":", ";"]);
 
-export function detectNames(text: string, out: Span[], dicts: NameDictionaries = nameDictionaries()): void {
-  const tokens = tokenize(text);
+export function detectNames(
+  text: string,
+  out: Span[],
+  tokens: readonly Token[] = tokenize(text),
+  dicts: NameDictionaries = nameDictionaries(),
+): void {
   const n = tokens.length;
   const at = (i: number): Token | undefined => (i >= 0 && i < n ? tokens[i] : undefined);
 
@@ -350,15 +366,13 @@ export function namePartsForSecondPass(name: string): string[] {
   return parts;
 }
 
-/** Token boundaries for the second pass: returns [start, end, word] of every capitalised word. */
-export function capitalisedWords(text: string): Array<[number, number, string]> {
+/** Capitalised or all-caps words for the second pass: [start, end, word], without a possessive "'s". */
+export function capitalisedWords(tokens: readonly Token[]): Array<[number, number, string]> {
   const words: Array<[number, number, string]> = [];
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(text); m !== null; m = TOKEN.exec(text)) {
-    const w = m[0];
-    if (!CAP.test(w) && !UPPER_WORD.test(w)) continue;
-    const bare = w.replace(/['’]s$/, "");
-    words.push([m.index, m.index + bare.length, bare]);
+  for (const t of tokens) {
+    if (!t.cap && !(t.text.length > 1 && UPPER_WORD.test(t.text))) continue;
+    const bare = t.text.replace(/['’]s$/, "");
+    words.push([t.start, t.start + bare.length, bare]);
   }
   return words;
 }

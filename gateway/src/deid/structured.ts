@@ -87,6 +87,10 @@ const URL_BARE =
 const IPV4 = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d]|\.\d)/g;
 const IPV6 = /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])/g;
 
+const TLD_HINT = /\.(?:com|org|net|edu|gov|io|health|info|us|biz|me)(?![\w-])/;
+const IPV4_HINT = /\d\.\d{1,3}\.\d{1,3}\.\d/;
+const IPV6_HINT = /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/;
+
 const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
 
 const DEA = /\b[A-Z][A-Z9]\d{7}\b/g;
@@ -200,12 +204,18 @@ export function detectStructured(
     out.push(span(fax ? "FAX" : "PHONE", m.index, end, fax || PHONE_CUE.test(before) ? 0.85 : 0.6));
   }
 
-  EMAIL.lastIndex = 0;
-  for (m = EMAIL.exec(text); m !== null; m = EMAIL.exec(text)) {
+  // Cheap literal checks skip whole families on notes that cannot contain them.
+  const hasAt = text.includes("@");
+  const hasUrl = text.includes("://") || text.includes("www.") || TLD_HINT.test(text);
+  const hasIpv4 = IPV4_HINT.test(text);
+  const hasIpv6 = IPV6_HINT.test(text);
+
+  EMAIL.lastIndex = hasAt ? 0 : text.length;
+  for (m = hasAt ? EMAIL.exec(text) : null; m !== null; m = EMAIL.exec(text)) {
     out.push(span("EMAIL", m.index, m.index + m[0].length, 0.99));
   }
 
-  for (const re of [URL_SCHEME, URL_BARE]) {
+  for (const re of hasUrl ? [URL_SCHEME, URL_BARE] : []) {
     re.lastIndex = 0;
     for (m = re.exec(text); m !== null; m = re.exec(text)) {
       let end = m.index + m[0].length;
@@ -216,11 +226,11 @@ export function detectStructured(
   }
 
   IPV4.lastIndex = 0;
-  for (m = IPV4.exec(text); m !== null; m = IPV4.exec(text)) {
+  for (m = hasIpv4 ? IPV4.exec(text) : null; m !== null; m = IPV4.exec(text)) {
     if (ipValid(m[0]) === 4) out.push(span("IP", m.index, m.index + m[0].length, 0.95));
   }
   IPV6.lastIndex = 0;
-  for (m = IPV6.exec(text); m !== null; m = IPV6.exec(text)) {
+  for (m = hasIpv6 ? IPV6.exec(text) : null; m !== null; m = IPV6.exec(text)) {
     if (m[0].length === 0) {
       IPV6.lastIndex++;
       continue;
