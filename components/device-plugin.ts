@@ -5,7 +5,8 @@
  * It runs only on GPU nodes (the pool's nvidia.com/gpu.present label), tolerates the pool's NoSchedule taint,
  * is system-node-critical so it is never evicted before the workloads that depend on it, and needs nothing
  * but the kubelet's device-plugin socket directory: every Linux capability is dropped and no service-account
- * token is mounted.
+ * token is mounted. The plugin's default fail-on-init-error behaviour is kept on purpose: a GPU node whose driver
+ * does not work crash-loops the plugin where everyone can see it, instead of silently offering zero GPUs.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -51,8 +52,6 @@ export class NvidiaDevicePlugin extends pulumi.ComponentResource {
                 {
                   name: "nvidia-device-plugin",
                   image: args.image,
-                  // Keep running (and report no GPUs) instead of crash-looping if the driver is not ready yet.
-                  env: [{ name: "FAIL_ON_INIT_ERROR", value: "false" }],
                   securityContext: {
                     allowPrivilegeEscalation: false,
                     capabilities: { drop: ["ALL"] },
