@@ -129,7 +129,7 @@ const ZIP_LABEL = /\b(?:ZIP|Zip|zip)(?: ?[Cc]ode)?[\s:#]{0,3}(\d{5}(?:-\d{4})?)(
 
 /** "lives in Springfield", "moved to Dover", "originally from Lowell": the place is smaller than a state. */
 const CITY_CONTEXT =
-  /\b(?:[Ll]ives|[Ll]iving|[Ll]ived|[Rr]esides|[Rr]esiding|[Rr]esident|[Mm]oved|[Rr]elocated|[Bb]orn|[Rr]aised|[Gg]rew up|[Vv]isiting|[Vv]isited|[Tt]raveled|[Tt]ravelled|[Rr]eturned|[Oo]riginally|[Ii]mmigrated|[Ee]migrated|[Cc]ame|[Cc]ommutes|[Hh]ome|[Hh]ometown|[Ss]tays|[Ss]taying)(?: (?:alone|here|back|with \w{2,12}))?(?: (?:in|to|at|from|near|of)){1,2} ((?:[A-Z][a-z]{2,20}|St\.|Mt\.|Ft\.)(?:[ -][A-Z][a-z]{2,20}){0,2})/dg;
+  /\b(?:[Ll]ives|[Ll]iving|[Ll]ived|[Rr]esides|[Rr]esiding|[Rr]esident|[Mm]oved|[Rr]elocated|[Bb]orn|[Rr]aised|[Gg]rew up|[Vv]isiting|[Vv]isited|[Tt]raveled|[Tt]ravelled|[Rr]eturned|[Oo]riginally|[Ii]mmigrated|[Ee]migrated|[Cc]ame|[Cc]ommutes|[Hh]ome|[Hh]ometown|[Ss]tays|[Ss]taying)(?:[ ,]{1,2}[A-Za-z]{2,12}){0,4}?(?: (?:in|to|at|from|near|of)){1,2} ((?:[A-Z][a-z]{2,20}|St\.|Mt\.|Ft\.)(?:[ -][A-Z][a-z]{2,20}){0,2})/dg;
 
 /** Facilities and named places: "Mercy General Hospital", "Cook County", "Lincoln Elementary School". */
 const FACILITY = new RegExp(
@@ -137,7 +137,7 @@ const FACILITY = new RegExp(
     "\\s(Hospital|Medical Center|Medical Centre|Health Center|Health System|Clinic|Infirmary|Nursing Home|" +
     "Rehabilitation Center|Rehab Center|Hospice|Urgent Care|Healthcare|Memorial|Manor|Assisted Living|" +
     "Care Center|Surgery Center|Cancer Center|University|College|Elementary School|High School|Middle School|" +
-    "School|Church|Correctional Facility|Prison|Shelter|County|Parish|Township|Borough)\\b",
+    "Schools|School|Practice|Associates|Church|Correctional Facility|Prison|Shelter|County|Parish|Township|Borough)\\b",
   "dg",
 );
 
@@ -156,9 +156,21 @@ function hasDigit(s: string): boolean {
   return /\d/.test(s);
 }
 
+/** Words that start a capitalised phrase after "in"/"from" without naming a place ("in March", "in The"). */
+const NOT_PLACE_START = new Set(
+  "the a an his her their our this that these those my your its january february march april may june july august september october november december monday tuesday wednesday thursday friday saturday sunday".split(
+    " ",
+  ),
+);
+
 function isPlace(words: string): boolean {
   const first = words.split(/[ -]/)[0]?.toLowerCase() ?? "";
-  return !NOT_NAMES.has(first) && !US_STATE_NAMES.has(words.toLowerCase());
+  return (
+    !NOT_PLACE_START.has(first) &&
+    !GENERIC_PLACE_WORDS.has(first) &&
+    !(NOT_NAMES.has(first) && !words.includes(" ")) &&
+    !US_STATE_NAMES.has(words.toLowerCase())
+  );
 }
 
 export function detectStructured(
