@@ -106,9 +106,10 @@ export function defaultSettings(
 /** Like Pulumi state: a tls.PrivateKey keeps its key across runs until it is replaced. */
 const keptKeys = new Map<string, Record<string, string>>();
 
-function mockState(
+/** State the mocked tls/random providers and the ALB controller would produce. */
+export function mockState(
   resource: { type: string; name: string; inputs: Record<string, unknown> },
-  rotateSigningKey: boolean,
+  rotateSigningKey = false,
 ) {
   switch (resource.type) {
     case "tls:index/privateKey:PrivateKey": {
