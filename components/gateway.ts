@@ -124,8 +124,8 @@ export class Gateway extends pulumi.ComponentResource {
       {
         metadata: { name: "gateway", namespace: args.namespace, labels },
         spec: {
-          // The HPA owns the replica count after creation (see ignoreChanges below).
-          replicas: minReplicas,
+          // No replicas field: the HPA owns the count. Setting it here would make every `pulumi up` (a
+          // server-side apply) reset the autoscaler's choice; the HPA raises the initial 1 to minReplicas.
           revisionHistoryLimit: 5,
           selector: { matchLabels: this.podSelector },
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
@@ -233,7 +233,7 @@ export class Gateway extends pulumi.ComponentResource {
           },
         },
       },
-      { ...child, ignoreChanges: ["spec.replicas"], dependsOn: args.dependsOn },
+      { ...child, dependsOn: args.dependsOn },
     );
 
     this.service = new k8s.core.v1.Service(

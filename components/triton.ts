@@ -153,6 +153,8 @@ export class Triton extends pulumi.ComponentResource {
             },
             spec: {
               serviceAccountName: this.serviceAccount.metadata.name,
+              // No TRITON_* service-link variables in Triton's environment.
+              enableServiceLinks: false,
               terminationGracePeriodSeconds: TRITON_GRACE_S,
               securityContext: {
                 runAsNonRoot: true,

@@ -333,6 +333,8 @@ describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
       expect(hpa.apiVersion).toBe("autoscaling/v2");
       expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "gateway" });
       expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual(kind === "prod" ? [2, 10] : [1, 3]);
+      // The HPA owns the count: a replicas field would make every `pulumi up` reset it.
+      expect(gateway().spec.replicas).toBeUndefined();
       expect(hpa.spec.metrics).toEqual([
         {
           type: "Resource",
