@@ -248,3 +248,47 @@ describe("detect: offsets", () => {
     assert.deepEqual(detect(""), []);
   });
 });
+
+describe("detect: hand-written notes", () => {
+  it("finds every identifier in a discharge-style note and touches no clinical word", () => {
+    const note = `HISTORY OF PRESENT ILLNESS: Mrs. Delgado is a 78-year-old female with COPD, Type 2 diabetes mellitus, and Parkinson's disease who presented to the Emergency Department at Lakeside Regional Medical Center on 2/11 with worsening dyspnea. Her daughter Rosa reports she has been more confused since Sunday.
+MEDICATIONS: Metoprolol succinate 50 mg daily, Sinemet 25/100 TID, Lantus 20 units qHS.
+SOCIAL HISTORY: Lives with her husband Jorge in Fall River. Retired teacher from Fall River Public Schools.
+PHYSICAL EXAM: T 100.4 F, HR 104, BP 142/88, SpO2 89% on RA. Strength 5/5 throughout. Babinski negative. Pain 2/10.
+PLAN: Consult Pulmonology (Dr. Chen). Follow up with PCP Dr. Amanda Price at Brookside Family Practice in 2 weeks. Discussed with Charge Nurse Kelly. Code status: Full Code.
+Electronically signed by Marcus Webb, MD on 02/12/2024 14:32.`;
+    assert.deepEqual(found(note), [
+      ["NAME", "Delgado"],
+      ["LOCATION", "Lakeside Regional Medical Center"],
+      ["DATE", "2/11"],
+      ["NAME", "Rosa"],
+      ["NAME", "Jorge"],
+      ["CITY", "Fall River"],
+      ["LOCATION", "Fall River Public Schools"],
+      ["NAME", "Chen"],
+      ["NAME", "Amanda Price"],
+      ["LOCATION", "Brookside Family Practice"],
+      ["NAME", "Kelly"],
+      ["NAME", "Marcus Webb"],
+      ["DATE", "02/12/2024"],
+    ]);
+  });
+
+  it("finds every identifier in a nursing note full of capitalised clinical words", () => {
+    const note = `Foley draining clear yellow urine. Tylenol 650 mg PO at 0800.
+Family at bedside. Son Michael updated on plan of care by Dr. Patel. Case Management following for discharge to Sunrise Assisted Living.
+Wound Care consulted for Stage 2 pressure injury on sacrum. Braden 14. Morse Fall Scale 45.
+PT/OT evaluated: ambulated 150 ft with rolling walker, Contact Guard Assist. Will continue to monitor.
+Code: DNR/DNI per MOLST signed by patient and Health Care Proxy Linda Gomez. Pain 4/10, given Oxycodone 5 mg.
+Next INR check Friday. Green Bay Packers game on TV, patient in good spirits.
+Jordan from Respiratory Therapy did a treatment. Grace, RN`;
+    assert.deepEqual(found(note), [
+      ["NAME", "Michael"],
+      ["NAME", "Patel"],
+      ["LOCATION", "Sunrise Assisted Living"],
+      ["NAME", "Linda Gomez"],
+      ["NAME", "Jordan"],
+      ["NAME", "Grace"],
+    ]);
+  });
+});

@@ -214,8 +214,15 @@ export function detectNames(
         isFirst(cand) &&
         !TITLES.has(cand.key) &&
         (namePart(at(s + 1)) || (at(s + 1) !== undefined && isLast(at(s + 1) as Token)));
+      // Without a colon a capitalised label may be ordinary text ("Contact Guard Assist"): then the name must
+      // start with a listed given name or an initial, unless the cue is a relative ("his son Kwabena").
+      let colon = false;
+      for (let k = i + 1; k < s; k++) if (at(k)?.text === ":") colon = true;
+      const plainEnough =
+        colon || RELATION_WORDS.has(t.key) || !t.cap || initialFirst || isFirst(cand as Token);
       if (
         cand &&
+        plainEnough &&
         (namePart(cand) || initialFirst || wordFirst) &&
         (!weakCue || isFirst(cand) || isLast(cand))
       ) {
@@ -239,7 +246,7 @@ export function detectNames(
       }
     }
 
-    if (t.cap && !t.newline) {
+    if (t.cap) {
       // "Last, First [M.]": "Smith, John", "Nguyen, Thi B."; also "SMITH, JOHN".
       const comma = at(i + 1);
       const second = at(i + 2);
@@ -291,7 +298,7 @@ export function detectNames(
     }
 
     // Dictionary: first name, optional initial, then surname-like words: "Maria Lopez", "John Q. Public".
-    if (t.cap && !t.newline && dicts.first.has(t.key) && !EPONYMS.has(t.key) && !MONTHS.has(t.key)) {
+    if (t.cap && dicts.first.has(t.key) && !EPONYMS.has(t.key) && !MONTHS.has(t.key)) {
       const next = initialLen(i + 1) > 0 ? i + 1 + initialLen(i + 1) : i + 1;
       const nt = at(next);
       const stop = isStop(t);
@@ -324,15 +331,29 @@ export function detectNames(
       let e = i - 1;
       if (at(e)?.text === ",") e--;
       let s = e;
-      while (s > 0 && s > e - 3 && (namePart(at(s - 1)) || at(s - 1)?.initial || at(s - 1)?.text === "."))
+      // Right before a credential, a listed name counts even if it is also a word ("Grace, RN").
+      const nameLike = (x: Token | undefined): boolean =>
+        namePart(x) ||
+        (x ? x.cap && (isFirst(x) || isLast(x)) && !MONTHS.has(x.key) && !TITLES.has(x.key) : false);
+      while (
+        s > 0 &&
+        s > e - 3 &&
+        !at(s)?.newline &&
+        (nameLike(at(s - 1)) || at(s - 1)?.initial || at(s - 1)?.text === ".")
+      )
         s--;
-      while (s <= e && !namePart(at(s)) && !at(s)?.initial) s++;
+      while (s <= e && !nameLike(at(s)) && !at(s)?.initial) s++;
       // Overlap resolution prefers this strong span over a weaker dictionary guess for part of the name.
-      if (s <= e && namePart(at(e))) emit(s, e, 0.9);
+      if (s <= e && nameLike(at(e))) emit(s, e, 0.9);
     }
 
     // A lone surname mid-sentence is weak evidence ("spoke with Okafor"); never at a sentence start.
     const afterEponym = at(i - 1) !== undefined && EPONYMS.has((at(i - 1) as Token).key);
+    // "Stage 2", "Green Bay Packers": a listed surname followed by a number or by another capitalised word
+    // that no rule explained is part of something else.
+    const following = at(i + 1);
+    const partOfPhrase =
+      following !== undefined && !following.newline && (/^\d/.test(following.text) || following.cap);
     if (
       t.cap &&
       isLast(t) &&
@@ -340,6 +361,7 @@ export function detectNames(
       !sentenceStart(i) &&
       !eponymAfter(i) &&
       !afterEponym &&
+      !partOfPhrase &&
       t.key.length > 2
     ) {
       // An unlisted capitalised word or an initial right before it is most likely the given name ("Kofi Konecny").
