@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { GPU_LABEL as NODE_POOL_GPU_LABEL, GPU_TAINT as NODE_POOL_GPU_TAINT } from "../components/node-pools";
 import { GPU_NODE_LABEL, GPU_TAINT } from "../components/triton";
 import { OIDC_ISSUER_HOST, OIDC_PROVIDER_ARN, parsePolicy } from "./support/pulumi-mocks";
 import {
@@ -151,6 +152,24 @@ describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
         true,
       );
       expect(nodeAffinityMatches(terms, { "kubernetes.io/os": "linux" })).toBe(false);
+    });
+
+    test("tolerates exactly the taint and matches the label that the AWS layer puts on the GPU node group", () => {
+      // EKS managed node groups spell effects in the EKS API form (NO_SCHEDULE); the kubelet applies NoSchedule.
+      const eksEffects: Record<string, string> = {
+        NO_SCHEDULE: "NoSchedule",
+        NO_EXECUTE: "NoExecute",
+        PREFER_NO_SCHEDULE: "PreferNoSchedule",
+      };
+      const nodeTaint = {
+        key: NODE_POOL_GPU_TAINT.key,
+        value: NODE_POOL_GPU_TAINT.value,
+        effect: eksEffects[NODE_POOL_GPU_TAINT.effect] as string,
+      };
+      expect(toleratesAll(tritonPod().tolerations, [nodeTaint])).toBe(true);
+      const terms =
+        tritonPod().affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+      expect(nodeAffinityMatches(terms, { ...NODE_POOL_GPU_LABEL })).toBe(true);
     });
 
     test("reads the model bucket through its IRSA service account, with the region set", () => {
