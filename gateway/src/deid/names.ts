@@ -5,7 +5,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import {
+import * as lexicon from "./lexicon";
+import { type Span, span } from "./span";
+
+// Local bindings: module-namespace property reads on every token add up in the name walk.
+const {
   CLINICIAN_SUFFIXES,
   DOTTED_ONLY_TITLES,
   EPONYM_HEADS,
@@ -16,8 +20,7 @@ import {
   RELATION_WORDS,
   TITLES,
   US_STATE_CODES,
-} from "./lexicon";
-import { type Span, span } from "./span";
+} = lexicon;
 
 export interface NameDictionaries {
   first: ReadonlySet<string>;
@@ -50,13 +53,28 @@ export interface Token {
   initial: boolean;
   /** A line break sits between this token and the previous one. */
   newline: boolean;
+  /** Ordinary vocabulary, eponym, title or month: never a name on dictionary evidence alone. */
+  stop: boolean;
+  /** Listed Census given name / surname (case-insensitive). */
+  first: boolean;
+  last: boolean;
 }
 
-const TOKEN = /\p{L}[\p{L}\p{M}'’]{0,40}(?:-\p{L}[\p{L}\p{M}'’]{0,40})?|\d{1,40}|[^\s\p{L}\d]/gu;
+/**
+ * Letters as explicit ranges (ASCII, Latin-1 without × and ÷, Latin Extended through Greek, Cyrillic and the
+ * other alphabetic blocks, CJK and Hangul) instead of \p{L}: a non-unicode class keeps V8 on its fast path.
+ */
+const L = "A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u1FFF\\u2C00-\\uD7FF";
+const TOKEN = new RegExp(`[${L}][${L}'’]{0,40}(?:-[${L}][${L}'’]{0,40})?|\\d{1,40}|[^\\s${L}\\d]`, "g");
 const CAP = /^(?:\p{Lu}[\p{Ll}\p{M}'’]|(?:Mc|Mac|O'|O’|D')\p{Lu})/u;
 const UPPER_WORD = /^\p{Lu}{2,}$/u;
 
+let stopWords: Set<string> | undefined;
+
 export function tokenize(text: string): Token[] {
+  const dicts = nameDictionaries();
+  stopWords ??= new Set([...NOT_NAMES, ...EPONYMS, ...TITLES, ...MONTHS.keys()]);
+  const stops = stopWords;
   const tokens: Token[] = [];
   let prevEnd = 0;
   TOKEN.lastIndex = 0;
@@ -72,11 +90,18 @@ export function tokenize(text: string): Token[] {
     }
     const lower = t.toLowerCase();
     const c0 = t.charCodeAt(0);
+    const key =
+      lower.endsWith("s") && (lower.endsWith("'s") || lower.endsWith("’s")) ? lower.slice(0, -2) : lower;
+    // Only capitalised words can start or continue a name; lower-case words skip the dictionary lookups.
+    const word = t.length > 1 && ((c0 >= 65 && c0 <= 90) || c0 > 127);
     tokens.push({
       text: t,
       start,
       end: start + t.length,
-      key: lower.endsWith("s") && (lower.endsWith("'s") || lower.endsWith("’s")) ? lower.slice(0, -2) : lower,
+      key,
+      stop: word && stops.has(key),
+      first: word && dicts.first.has(key),
+      last: word && dicts.last.has(key),
       // Fast path for ASCII: a capital then a lower-case letter; the regex handles the rest.
       cap:
         t.length > 1 && c0 >= 65 && c0 <= 90 && t.charCodeAt(1) >= 97 && t.charCodeAt(1) <= 122
@@ -92,19 +117,14 @@ export function tokenize(text: string): Token[] {
 
 const SENTENCE_END = new Set([".", "!", "?", ":", ";"]);
 
-export function detectNames(
-  text: string,
-  out: Span[],
-  tokens: readonly Token[] = tokenize(text),
-  dicts: NameDictionaries = nameDictionaries(),
-): void {
+export function detectNames(text: string, out: Span[], tokens: readonly Token[] = tokenize(text)): void {
+  const dicts = nameDictionaries();
   const n = tokens.length;
   const at = (i: number): Token | undefined => (i >= 0 && i < n ? tokens[i] : undefined);
 
-  const isStop = (t: Token): boolean =>
-    NOT_NAMES.has(t.key) || EPONYMS.has(t.key) || TITLES.has(t.key) || MONTHS.has(t.key);
-  const isFirst = (t: Token): boolean => t.cap && dicts.first.has(t.key);
-  const isLast = (t: Token): boolean => t.cap && dicts.last.has(t.key);
+  const isStop = (t: Token): boolean => t.stop;
+  const isFirst = (t: Token): boolean => t.cap && t.first;
+  const isLast = (t: Token): boolean => t.cap && t.last;
   /** A word that may continue a name: capitalised and not ordinary vocabulary. */
   const namePart = (t: Token | undefined): boolean => (t ? t.cap && !isStop(t) && !t.newline : false);
   /** "J" or "J." */

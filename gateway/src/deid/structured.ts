@@ -64,7 +64,7 @@ const CONTEXT_LABELS: Array<[PhiType, string]> = [
 
 const CONTEXT_TYPES = CONTEXT_LABELS.map(([type]) => type);
 const CONTEXT_ID = new RegExp(
-  `(?<![A-Za-z])(?:${CONTEXT_LABELS.map(([, l]) => `(${l})`).join("|")})(?![A-Za-z])` +
+  `\\b(?:${CONTEXT_LABELS.map(([, l]) => `(${l})`).join("|")})(?![A-Za-z])` +
     // separator, optional "is/was", optional issuer word ("BCBS", "Aetna"), then the identifier itself
     "[\\s:#.=-]{0,5}(?:(?:is|was|of)\\s{1,2})?(?:[A-Z][A-Za-z&]{1,15}\\s{1,2}){0,2}" +
     "([A-Z0-9][A-Za-z0-9-]{1,24}(?: (?=[A-Z0-9]{0,7}\\d)[A-Z0-9]{2,8})?)(?![A-Za-z0-9])",
@@ -79,7 +79,21 @@ const PHONE_CUE =
   /\b(?:phone|ph|tel|telephone|cell|mobile|home|work|pager|beeper|call|called|contact|reached|number|#)\b/;
 const FAX_CUE = /\bfax\b|\bfacsimile\b/;
 
-const EMAIL = /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/g;
+const EMAIL_DOMAIN = /[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/y;
+
+/** A character of an e-mail local part: letters, digits and . _ % + - */
+function isLocalChar(c: number): boolean {
+  return (
+    (c >= 48 && c <= 57) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    c === 46 ||
+    c === 95 ||
+    c === 37 ||
+    c === 43 ||
+    c === 45
+  );
+}
 const URL_SCHEME = /(?<![\w@])(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'()[\]{}]{1,2000}/g;
 const URL_BARE =
   /(?<![\w.@/-])(?:[A-Za-z0-9-]{1,63}\.){1,5}(?:com|org|net|edu|gov|io|health|info|us|biz|me)(?![\w-])(?:\/[^\s<>"'()[\]{}]{0,500})?/g;
@@ -93,11 +107,13 @@ const IPV6_HINT = /::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/;
 
 const SSN = /(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])/g;
 
-const DEA = /\b[A-Z][A-Z9]\d{7}\b/g;
-const NPI = /(?<![\d-])[12]\d{9}(?!\d)/g;
-const VIN = /\b[A-HJ-NPR-Z0-9]{17}\b/g;
+/** One scan finds every label-free code candidate; its length says which validator applies. */
+const CODE_RUN = /\b[A-Z0-9]{9,17}\b/g;
+const DEA = /^[A-Z][A-Z9]\d{7}$/;
+const NPI = /^[12]\d{9}$/;
+const VIN = /^[A-HJ-NPR-Z0-9]{17}$/;
 const MBI =
-  /\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d[AC-HJKMNP-RT-Y]{2}\d{2}\b/g;
+  /^[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d[AC-HJKMNP-RT-Y]{2}\d{2}$/;
 const CARD = /(?<![\d-])(?:\d{4}[ -]?){3}\d{1,7}(?![\d-])/g;
 
 const STREET_SUFFIX =
@@ -222,9 +238,16 @@ export function detectStructured(
   const hasIpv4 = IPV4_HINT.test(text);
   const hasIpv6 = IPV6_HINT.test(text);
 
-  EMAIL.lastIndex = hasAt ? 0 : text.length;
-  for (m = hasAt ? EMAIL.exec(text) : null; m !== null; m = EMAIL.exec(text)) {
-    out.push(span("EMAIL", m.index, m.index + m[0].length, 0.99));
+  // E-mail: anchor on each "@", walk back over the local part (at most 64 characters), match the domain forward.
+  for (let at = hasAt ? text.indexOf("@") : -1; at !== -1; at = text.indexOf("@", at + 1)) {
+    let start = at;
+    while (start > 0 && at - start < 65 && isLocalChar(text.charCodeAt(start - 1))) start--;
+    if (start === at || at - start > 64 || (start > 0 && isLocalChar(text.charCodeAt(start - 1)))) continue;
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    const domain = EMAIL_DOMAIN.exec(text);
+    if (!domain) continue;
+    out.push(span("EMAIL", start, at + 1 + domain[0].length, 0.99));
+    at += domain[0].length;
   }
 
   for (const re of hasUrl ? [URL_SCHEME, URL_BARE] : []) {
@@ -257,22 +280,19 @@ export function detectStructured(
     if (valid || cue) out.push(span("SSN", m.index, m.index + m[0].length, valid ? 0.95 : 0.8));
   }
 
-  DEA.lastIndex = 0;
-  for (m = DEA.exec(text); m !== null; m = DEA.exec(text)) {
-    if (deaValid(m[0])) out.push(span("LICENSE", m.index, m.index + m[0].length, 0.9));
-  }
-  NPI.lastIndex = 0;
-  for (m = NPI.exec(text); m !== null; m = NPI.exec(text)) {
-    if (npiValid(m[0])) out.push(span("LICENSE", m.index, m.index + m[0].length, 0.7));
-  }
-  VIN.lastIndex = 0;
-  for (m = VIN.exec(text); m !== null; m = VIN.exec(text)) {
-    if (!hasDigit(m[0]) || !/[A-Z]/.test(m[0])) continue;
-    out.push(span("VEHICLE", m.index, m.index + m[0].length, vinCheckDigitValid(m[0]) ? 0.97 : 0.75));
-  }
-  MBI.lastIndex = 0;
-  for (m = MBI.exec(text); m !== null; m = MBI.exec(text)) {
-    out.push(span("HEALTH_PLAN", m.index, m.index + m[0].length, 0.85));
+  CODE_RUN.lastIndex = 0;
+  for (m = CODE_RUN.exec(text); m !== null; m = CODE_RUN.exec(text)) {
+    const code = m[0];
+    const start = m.index;
+    const end = start + code.length;
+    if (text.charCodeAt(start - 1) === 45 || text.charCodeAt(end) === 45) continue; // part of a dashed code
+    if (code.length === 9 && DEA.test(code) && deaValid(code)) out.push(span("LICENSE", start, end, 0.9));
+    else if (code.length === 10 && NPI.test(code) && npiValid(code))
+      out.push(span("LICENSE", start, end, 0.7));
+    else if (code.length === 11 && MBI.test(code)) out.push(span("HEALTH_PLAN", start, end, 0.85));
+    else if (code.length === 17 && VIN.test(code) && hasDigit(code) && /[A-Z]/.test(code)) {
+      out.push(span("VEHICLE", start, end, vinCheckDigitValid(code) ? 0.97 : 0.75));
+    }
   }
   CARD.lastIndex = 0;
   for (m = CARD.exec(text); m !== null; m = CARD.exec(text)) {
