@@ -57,7 +57,7 @@ interface Row {
 
 function measure(workload: string, docsName: string, docs: string[], run: (t: string) => unknown): Row {
   const tokens = docs.map(countTokens);
-  for (let i = 0; i < Math.min(300, docs.length * 2); i++) run(docs[i % docs.length] as string); // warm-up (JIT)
+  for (let i = 0; i < 1000; i++) run(docs[i % docs.length] as string); // warm-up: let the JIT optimise first
   let totalTokens = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
