@@ -249,7 +249,8 @@ export class Gateway extends pulumi.ComponentResource {
           ],
         },
       },
-      child,
+      // Pulumi waits for ready endpoints, and gateway pods only start once Triton is ready (up to 30 minutes).
+      { ...child, customTimeouts: { create: "40m", update: "40m" } },
     );
 
     this.hpa = new k8s.autoscaling.v2.HorizontalPodAutoscaler(

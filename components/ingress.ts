@@ -246,7 +246,13 @@ export class GatewayIngress extends pulumi.ComponentResource {
           ],
         },
       },
-      { parent: this, provider: args.provider, dependsOn: args.dependsOn },
+      // Waits for the ALB's hostname; provisioning an ALB takes minutes.
+      {
+        parent: this,
+        provider: args.provider,
+        dependsOn: args.dependsOn,
+        customTimeouts: { create: "20m", update: "20m" },
+      },
     );
     this.hostname = this.ingress.status.apply((status) => status?.loadBalancer?.ingress?.[0]?.hostname ?? "");
     const scheme = args.tls.mode === "https" ? "https" : "http";

@@ -264,7 +264,8 @@ export class Triton extends pulumi.ComponentResource {
           ],
         },
       },
-      child,
+      // Pulumi waits for ready endpoints on a Service; the first Triton start can outlast the 10-minute default.
+      { ...child, customTimeouts: { create: "30m", update: "30m" } },
     );
 
     this.pdb = new k8s.policy.v1.PodDisruptionBudget(
