@@ -3,7 +3,7 @@
  * configuration and exports the stack outputs; every decision lives in components/.
  */
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
 import { loadConfig } from "./components/config";
 import { NvidiaDevicePlugin } from "./components/device-plugin";
@@ -11,6 +11,8 @@ import { ImageRegistry } from "./components/image-registry";
 import { ModelRepository } from "./components/model-repository";
 import { Network } from "./components/network";
 import { NodePools } from "./components/node-pools";
+import { renderTritonModelConfig } from "./components/triton-model-config";
+import { Workloads } from "./components/workloads";
 
 const config = loadConfig();
 const { tags } = config;
@@ -42,8 +44,12 @@ new NvidiaDevicePlugin("nvidia-device-plugin", {
   image: config.devicePlugin.image,
 });
 
+const modelRepositoryPath = path.resolve(__dirname, config.modelRepository.localPath);
+const tritonModelConfig = renderTritonModelConfig(modelRepositoryPath, config.workloads.triton);
+
 const modelRepository = new ModelRepository("model-repository", {
-  localPath: path.resolve(__dirname, config.modelRepository.localPath),
+  localPath: modelRepositoryPath,
+  renderedFiles: { [tritonModelConfig.relativePath]: tritonModelConfig.content },
   bucketPrefix: config.modelRepository.bucketPrefix,
   modelName: config.workloads.triton.modelName,
   modelVersion: config.workloads.triton.modelVersion,
@@ -63,10 +69,35 @@ const imageRegistry = new ImageRegistry("image-registry", {
 });
 
 // --- Workload layer ----------------------------------------------------------------------------------------
-// LEAD: wire the Kubernetes workload components here from config.workloads (namespaces, gateway, Triton,
-// ingress, auth, monitoring), passing cluster.provider, modelRepository.repositoryUri,
-// modelRepository.tritonRoleArn, gatewayImage, network.vpcId, config.region, and dependsOn: [nodePools] where
-// pods must schedule. Then export gatewayUrl, jwtIssuer, jwks, tritonUrl and namespaces below.
+// Without a gateway image there is nothing to run in front of Triton: the AWS layer deploys alone.
+const gatewayImageTag = config.workloads.gateway.imageTag;
+if (gatewayImageTag === undefined) {
+  pulumi.log.warn(
+    "gatewayImageTag is not set: the Kubernetes workloads (gateway, Triton, ingress) are not deployed. " +
+      "Push the gateway image to the ECR repository, then: pulumi config set gatewayImageTag <tag>",
+  );
+}
+const workloads =
+  gatewayImageTag === undefined
+    ? undefined
+    : new Workloads("workloads", {
+        provider: cluster.provider,
+        environment: config.environment,
+        region: config.region,
+        clusterName: cluster.name,
+        vpcId: network.vpcId,
+        vpcCidr: config.network.vpcCidr,
+        oidcProviderArn: cluster.oidcProviderArn,
+        oidcProviderUrl: cluster.oidcIssuer,
+        modelBucketName: modelRepository.bucketName,
+        modelPrefix: config.modelRepository.bucketPrefix,
+        tritonRoleArn: modelRepository.tritonRoleArn,
+        ecrRepositoryUrl: imageRegistry.repositoryUrl,
+        modelConfig: tritonModelConfig.content,
+        kubernetesVersion: config.cluster.kubernetesVersion,
+        dependsOn: [nodePools, modelRepository],
+        settings: config.workloads,
+      });
 
 // --- Outputs (documented in README.md "Stack outputs") -----------------------------------------------------
 export const environment = config.environment;
@@ -85,3 +116,12 @@ export const gatewayImage: pulumi.Output<string> | undefined =
   config.workloads.gateway.imageTag === undefined
     ? undefined
     : imageRegistry.imageReference(config.workloads.gateway.imageTag);
+
+// --- Workload outputs (undefined until gatewayImageTag is set) ---------------------------------------------
+export const gatewayUrl = workloads?.gatewayUrl;
+export const gatewayHostname = workloads?.gatewayHostname;
+export const jwtIssuer = workloads?.jwtIssuer;
+export const jwks = workloads?.jwks;
+export const jwtJwksUrl = workloads?.jwtJwksUrl;
+export const tritonUrl = workloads?.tritonUrl;
+export const namespaces = workloads?.namespaceNames;

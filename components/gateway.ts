@@ -55,7 +55,7 @@ export class Gateway extends pulumi.ComponentResource {
   readonly serviceName = "gateway";
 
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:Gateway", name, {}, opts);
+    super("clinical:workloads:Gateway", name, {}, opts);
     const { minReplicas, maxReplicas } = args;
     if (
       !Number.isInteger(minReplicas) ||

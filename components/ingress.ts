@@ -96,7 +96,7 @@ export class AlbController extends pulumi.ComponentResource {
   readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: AlbControllerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:AlbController", name, {}, opts);
+    super("clinical:workloads:AlbController", name, {}, opts);
     const policyDocument = albControllerPolicy(args.chartVersion);
 
     const issuerHost = pulumi.output(args.oidcProviderUrl).apply((url) => url.replace(/^https:\/\//, ""));
@@ -218,7 +218,7 @@ export class GatewayIngress extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: GatewayIngressArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:GatewayIngress", name, {}, opts);
+    super("clinical:workloads:GatewayIngress", name, {}, opts);
     this.ingress = new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {

@@ -115,7 +115,7 @@ export class JwtKeys extends pulumi.ComponentResource {
   readonly wiring: GatewayAuthWiring;
 
   constructor(name: string, args: JwtKeysArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:JwtKeys", name, {}, opts);
+    super("clinical:workloads:JwtKeys", name, {}, opts);
     const child = { parent: this, provider: args.provider };
     const labels = standardLabels({ name: "gateway", component: "auth" });
     const authority = args.authority;

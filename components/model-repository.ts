@@ -35,6 +35,11 @@ export interface ModelRepositoryArgs {
   oidcIssuer: pulumi.Input<string>;
   serviceAccountNamespace: string;
   serviceAccountName: string;
+  /**
+   * Files the stack renders instead of taking them from disk (repository-relative path -> content), e.g. the
+   * model's config.pbtxt with this stack's batch size and TensorRT setting.
+   */
+  renderedFiles?: Record<string, string>;
   tags: Record<string, string>;
 }
 
@@ -120,7 +125,10 @@ export class ModelRepository extends pulumi.ComponentResource {
       if (args.requireModelArtifact) throw new pulumi.RunError(message);
       pulumi.log.warn(`${message}. Serving it from dev is fine for smoke tests only.`, this);
     }
-    const files = fs.existsSync(args.localPath) ? listModelFiles(args.localPath) : [];
+    const rendered = args.renderedFiles ?? {};
+    const files = (fs.existsSync(args.localPath) ? listModelFiles(args.localPath) : []).filter(
+      (file) => !(file.relativePath in rendered),
+    );
 
     const protection = {
       parent: this,
@@ -181,16 +189,27 @@ export class ModelRepository extends pulumi.ComponentResource {
       { parent: this, dependsOn: [publicAccessBlock] },
     );
 
+    const uploads = [
+      ...files.map((file) => ({
+        relativePath: file.relativePath,
+        sha256: file.sha256,
+        body: { source: new pulumi.asset.FileAsset(file.absolutePath), sourceHash: file.sha256 },
+      })),
+      ...Object.entries(rendered).map(([relativePath, content]) => {
+        const sha256 = createHash("sha256").update(content).digest("hex");
+        return { relativePath, sha256, body: { content } };
+      }),
+    ].sort((a, b) => a.relativePath.localeCompare(b.relativePath));
+
     this.objectKeys = [];
-    for (const file of files) {
+    for (const file of uploads) {
       const key = `${args.bucketPrefix}/${file.relativePath}`;
       new aws.s3.BucketObjectv2(
         `${name}/${file.relativePath}`,
         {
           bucket: bucket.id,
           key,
-          source: new pulumi.asset.FileAsset(file.absolutePath),
-          sourceHash: file.sha256,
+          ...file.body,
           contentType: CONTENT_TYPES[path.extname(file.relativePath)] ?? "application/octet-stream",
           serverSideEncryption: "AES256",
           tags: { ...tags, sha256: file.sha256 },

@@ -44,7 +44,7 @@ export class Namespaces extends pulumi.ComponentResource {
   readonly tritonName: pulumi.Output<string>;
 
   constructor(name: string, args: NamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:Namespaces", name, {}, opts);
+    super("clinical:workloads:Namespaces", name, {}, opts);
     if (args.gatewayNamespace === args.tritonNamespace) {
       throw new Error(
         `gateway and Triton must run in different namespaces (both are "${args.gatewayNamespace}"): ` +

@@ -40,7 +40,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
   readonly policies: k8s.networking.v1.NetworkPolicy[] = [];
 
   constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:NetworkPolicies", name, {}, opts);
+    super("clinical:workloads:NetworkPolicies", name, {}, opts);
     const labels = standardLabels({ name: "clinical-inference", component: "network-policy" });
     const add = (
       logical: string,

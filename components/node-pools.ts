@@ -40,6 +40,8 @@ export class NodePools extends pulumi.ComponentResource {
   readonly systemPool: eks.ManagedNodeGroup;
   readonly gpuPool: eks.ManagedNodeGroup;
   readonly coreDns: aws.eks.Addon;
+  /** Resource metrics for the gateway's HorizontalPodAutoscaler; without it the HPA never scales. */
+  readonly metricsServer: aws.eks.Addon;
 
   constructor(name: string, args: NodePoolsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("clinical:aws:NodePools", name, {}, opts);
@@ -136,6 +138,18 @@ export class NodePools extends pulumi.ComponentResource {
         resolveConflictsOnCreate: "OVERWRITE",
         resolveConflictsOnUpdate: "OVERWRITE",
         configurationValues: JSON.stringify({ replicaCount: 2 }),
+        tags,
+      },
+      { parent: this, dependsOn: [this.systemPool] },
+    );
+
+    this.metricsServer = new aws.eks.Addon(
+      `${name}-metrics-server`,
+      {
+        clusterName: args.clusterName,
+        addonName: "metrics-server",
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "OVERWRITE",
         tags,
       },
       { parent: this, dependsOn: [this.systemPool] },

@@ -29,7 +29,7 @@ export class Observability extends pulumi.ComponentResource {
   readonly serviceMonitors: k8s.apiextensions.CustomResource[];
 
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:Observability", name, {}, opts);
+    super("clinical:workloads:Observability", name, {}, opts);
     this.serviceMonitors = args.targets.map(
       (target) =>
         new k8s.apiextensions.CustomResource(

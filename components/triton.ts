@@ -83,7 +83,7 @@ export class Triton extends pulumi.ComponentResource {
   readonly serviceName = "triton";
 
   constructor(name: string, args: TritonArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("clinical-inference:workloads:Triton", name, {}, opts);
+    super("clinical:workloads:Triton", name, {}, opts);
     if (!IMAGE.test(args.image)) {
       throw new Error(
         `tritonImage must be a pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3, got "${args.image}"`,

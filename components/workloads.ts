@@ -116,7 +116,7 @@ export class Workloads extends pulumi.ComponentResource {
       s.auth,
       args.tokenIssuer ?? `urn:${pulumi.getProject()}:${pulumi.getStack()}`,
     );
-    super("clinical-inference:workloads:Workloads", name, {}, opts);
+    super("clinical:workloads:Workloads", name, {}, opts);
     const child = { parent: this };
 
     this.namespaces = new Namespaces(

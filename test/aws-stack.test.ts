@@ -218,6 +218,12 @@ describe("cluster", () => {
     expect(prod.mocked.one(CLUSTER).inputs.vpcCniOptions.enableNetworkPolicy).toBe(true);
   });
 
+  test("installs metrics-server, which the gateway's autoscaler reads, once the system node pool exists", () => {
+    const metricsServer = prod.mocked.one("aws:eks/addon:Addon", "metrics-server");
+    expect(metricsServer.inputs.addonName).toBe("metrics-server");
+    expect(metricsServer.options.dependencies).toContain(prod.mocked.one(NODE_GROUP, "system").urn);
+  });
+
   test("installs CoreDNS only after the system node pool exists", () => {
     expect(prod.mocked.one(CLUSTER).inputs.corednsAddonOptions.enabled).toBe(false);
     const coreDns = prod.mocked.one("aws:eks/addon:Addon", "coredns");
@@ -451,7 +457,7 @@ describe("model repository", () => {
 
   test("uploads one object per model file under the configured prefix", () => {
     const keys = prod.mocked.byType(OBJECT).map((o) => o.inputs.key);
-    expect(keys).toEqual([
+    expect(keys.sort()).toEqual([
       "models/distilbert_sst2/1/model.onnx",
       "models/distilbert_sst2/1/tokenizer.json",
       "models/distilbert_sst2/config.pbtxt",
@@ -522,7 +528,10 @@ describe("model repository", () => {
 
   test("dev deploys without an exported model.onnx and uploads the other files", () => {
     const keys = dev.mocked.byType(OBJECT).map((o) => o.inputs.key);
-    expect(keys).toEqual(["models/distilbert_sst2/1/tokenizer.json", "models/distilbert_sst2/config.pbtxt"]);
+    expect(keys.sort()).toEqual([
+      "models/distilbert_sst2/1/tokenizer.json",
+      "models/distilbert_sst2/config.pbtxt",
+    ]);
   });
 });
 

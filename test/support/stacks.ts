@@ -5,8 +5,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ConfigValue, installPulumiMocks, type MockedStack } from "./pulumi-mocks";
+import { type ConfigValue, installPulumiMocks, type MockedStack, type MockOptions } from "./pulumi-mocks";
 import { stackFileConfig } from "./stack-files";
+import { mockState } from "./workloads-fixture";
 
 /** The account-specific keys prod requires (not committed to Pulumi.prod.yaml). */
 export const PROD_REQUIRED = {
@@ -56,11 +57,14 @@ export async function runProgram(
   stack: "dev" | "prod",
   overrides: Record<string, ConfigValue> = {},
   secretKeys: string[] = [],
+  // The tls/random/ALB state a real engine would return, which the workloads layer computes with.
+  stateFor: MockOptions["stateFor"] = (resource) => mockState(resource),
 ): Promise<ProgramRun> {
   const mocked = await installPulumiMocks({
     stack,
     config: { ...stackFileConfig(stack), ...overrides },
     secretKeys,
+    stateFor,
   });
   // biome-ignore lint/suspicious/noExplicitAny: see ProgramRun
   let outputs: Record<string, any> = {};
