@@ -108,7 +108,7 @@ export class ModelRepository extends pulumi.ComponentResource {
     if (!fs.existsSync(artifact)) {
       const message =
         `model artifact ${artifact} does not exist; export the model into ` +
-        `${path.join(args.localPath, args.modelName, args.modelVersion)}/ before pulumi up (see triton-models/README.md)`;
+        `${path.join(args.localPath, args.modelName, args.modelVersion)}/ before pulumi up (see docs/models.md)`;
       if (args.requireModelArtifact) throw new pulumi.RunError(message);
       pulumi.log.warn(
         `${message}. Triton will report ${args.modelName} unavailable until it is uploaded.`,
