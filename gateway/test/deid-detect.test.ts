@@ -114,6 +114,17 @@ describe("detect: ages", () => {
     assertFinds("Patient aged 101 lives alone.", "AGE", "101");
   });
 
+  it("reports an age over 89 written with spaces, which also reads like a duration", () => {
+    assertFinds("Mrs. Maria Gonzalez, 93 years old, lives alone.", "AGE", "93");
+    assertFinds("The patient is 91 yrs old.", "AGE", "91");
+  });
+
+  it("keeps durations in years that are not ages", () => {
+    assert.ok(
+      !found("Type 2 diabetes for 95 years is implausible; smoking for 30 years.").some(([t]) => t === "AGE"),
+    );
+  });
+
   it("leaves ages of 89 and below alone", () => {
     assert.ok(!found("An 89-year-old man and a 45 year old woman.").some(([t]) => t === "AGE"));
   });

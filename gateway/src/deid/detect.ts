@@ -104,14 +104,12 @@ export function detect(text: string, options: DetectOptions = {}): Span[] {
   const tokens = tokenize(text);
   detectNames(text, candidates, tokens);
   // A date, number or dictionary word inside a clinical look-alike ("BP 128/82", "Na 138") is clinical content.
+  // Ages are exempt: the age patterns need explicit age wording ("93 years old", "aged 91"), and the duration
+  // look-alike ("for 3 years") would otherwise swallow every "NN years old".
   const filtered = candidates.filter(
     (c) =>
       !(
-        (c.type === "DATE" ||
-          c.type === "ZIP" ||
-          c.type === "ID" ||
-          c.type === "AGE" ||
-          (c.type === "NAME" && c.score < 0.9)) &&
+        (c.type === "DATE" || c.type === "ZIP" || c.type === "ID" || (c.type === "NAME" && c.score < 0.9)) &&
         insideLookalike(lookalikes, c.start, c.end)
       ),
   );
