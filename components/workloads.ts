@@ -1,5 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { WorkloadConfig } from "./config";
 import { GATEWAY_PORTS, Gateway } from "./gateway";
 import { AlbController, GatewayIngress, tlsSettings } from "./ingress";
 import { JwtKeys, type TokenAuthority } from "./jwt-keys";
@@ -14,41 +15,8 @@ import { TRITON_PORTS, Triton } from "./triton";
  * provider. It never reads stack config: `settings` has the shape of `StackConfig.workloads` from
  * components/config.ts, which has already validated it.
  */
-export interface WorkloadSettings {
-  namespaces: { gateway: string; triton: string; monitoring: string };
-  gateway: {
-    /** Immutable tag in the ECR repository; the gateway cannot be deployed without one. */
-    imageTag: string | undefined;
-    minReplicas: number;
-    maxReplicas: number;
-  };
-  triton: {
-    /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
-    image: string;
-    replicas: number;
-    /** Must be the service account the Triton IRSA role trusts. */
-    serviceAccountName: string;
-    modelName: string;
-    /** Positive integer as a string: the model version directory the gateway pins. */
-    modelVersion: string;
-    maxBatchSize: number;
-    tensorrtFp16: boolean;
-  };
-  ingress: {
-    certificateArn: string | undefined;
-    allowInsecureHttp: boolean;
-    albControllerChartVersion: string;
-  };
-  auth: {
-    /** External IdP: both set, or both undefined for stack-issued tokens. */
-    jwtIssuer: string | undefined;
-    jwtJwksUrl: string | undefined;
-    oauthClients: ReadonlyArray<{ clientId: string; scopes: readonly string[] }>;
-    /** clientId -> secret, a secret Output; required when oauthClients is not empty. */
-    oauthClientSecrets: pulumi.Input<Record<string, string>> | undefined;
-  };
-  monitoring: { serviceMonitor: boolean; namespace: string };
-}
+/** The validated `workloads` section of the stack configuration (one definition, in components/config.ts). */
+export type WorkloadSettings = WorkloadConfig;
 
 export interface WorkloadsArgs {
   /** Kubernetes provider for the target cluster (e.g. built from the EKS cluster's kubeconfig). */

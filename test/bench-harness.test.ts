@@ -6,7 +6,7 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
-import net, { type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -15,6 +15,7 @@ import { evaluateGoals } from "../bench/lib/goals";
 import { runOpenLoop } from "../bench/lib/load/open-loop";
 import { histogramTotals } from "../bench/lib/prometheus";
 import type { BenchResults, LoadPoint, SubjectResult } from "../bench/lib/results";
+import { freePort } from "../bench/lib/servers/process";
 import { spread } from "../bench/lib/stats";
 import { flopsPerToken, MODEL_SIZES } from "../triton-models/tools/model/sizes";
 
@@ -26,17 +27,6 @@ const tsx = (script: string, args: string[], env: Record<string, string> = {}) =
     env: { ...process.env, CI: "true", ...env },
     maxBuffer: 16 * 1024 * 1024,
   });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForReady(url: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { BackendConfig, DeidConfig, DeidOperator, PhiType } from "./contracts";
-import { PHI_TYPES } from "./contracts";
+import { DEID_OPERATORS } from "./contracts";
+import { parseOperatorSpec } from "./deid/index";
 
 /**
  * The gateway's whole environment contract, parsed once at start. Every bad value fails with one sentence
@@ -35,15 +36,6 @@ export const SCOPES = {
   deidentify: "phi:deidentify",
 } as const;
 export const ALL_SCOPES: readonly string[] = [SCOPES.invoke, SCOPES.deidentify];
-
-export const DEID_OPERATORS: readonly DeidOperator[] = [
-  "replace",
-  "surrogate",
-  "mask",
-  "hash",
-  "redact",
-  "shift",
-];
 
 /** Where `npm start` keeps generated development secrets: git-ignored via `.local/`. */
 export const DEFAULT_LOCAL_DEV_DIR = path.resolve(__dirname, "..", "..", ".local", "dev-keys");
@@ -220,23 +212,12 @@ function parseBuckets(r: Reader): number[] {
 
 function parseOperators(r: Reader): Partial<Record<PhiType, DeidOperator>> {
   const value = r.raw("DEID_OPERATORS");
-  const operators: Partial<Record<PhiType, DeidOperator>> = {};
-  if (value === undefined) return operators;
-  for (const pair of value.split(",")) {
-    const [type, operator, ...rest] = pair.split("=").map((s) => s.trim());
-    if (!(PHI_TYPES as readonly string[]).includes(type ?? "")) {
-      throw new ConfigError(
-        `DEID_OPERATORS entries must be TYPE=operator with TYPE one of ${PHI_TYPES.join(", ")}, got ${JSON.stringify(pair.trim())}`,
-      );
-    }
-    if (rest.length > 0 || !DEID_OPERATORS.includes(operator as DeidOperator)) {
-      throw new ConfigError(
-        `DEID_OPERATORS operator for ${type} must be one of ${DEID_OPERATORS.join(", ")}, got ${JSON.stringify(pair.trim())}`,
-      );
-    }
-    operators[type as PhiType] = operator as DeidOperator;
+  if (value === undefined) return {};
+  try {
+    return parseOperatorSpec(value);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
-  return operators;
 }
 
 /** Resolves a file path from the environment against the working directory, as a shell user expects. */

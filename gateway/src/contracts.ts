@@ -47,7 +47,8 @@ export interface Deidentifier {
   deidentify(text: string): DeidentifyResult;
 }
 
-export type DeidOperator = "replace" | "surrogate" | "mask" | "hash" | "redact" | "shift";
+export const DEID_OPERATORS = ["replace", "surrogate", "mask", "hash", "redact", "shift"] as const;
+export type DeidOperator = (typeof DEID_OPERATORS)[number];
 
 export interface DeidConfig {
   /** Operator per type; types not listed use defaultOperator. */

@@ -4,11 +4,10 @@
  * instead of S3, on loopback ports. CPU only: a Python-backend stand-in model replaces DistilBERT.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { once } from "node:events";
 import * as fs from "node:fs";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { freePort } from "../../bench/lib/servers/process";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const VENV_PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
@@ -21,16 +20,6 @@ export interface RunningTriton {
   /** Sends SIGTERM and resolves with the exit code once the process has ended. */
   terminate(): Promise<number | null>;
   cleanup(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("could not allocate a port");
-  return address.port;
 }
 
 const MODEL_PY = `

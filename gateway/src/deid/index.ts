@@ -4,6 +4,7 @@
  * dictionaries are loaded once.
  */
 import {
+  DEID_OPERATORS,
   type DeidConfig,
   type Deidentifier,
   type DeidentifyResult,
@@ -21,14 +22,7 @@ export { type DetectOptions, detect } from "./detect";
 export { generaliseZip, shiftDays } from "./operators";
 export type { Span } from "./span";
 
-export const DEID_OPERATORS: readonly DeidOperator[] = [
-  "replace",
-  "surrogate",
-  "mask",
-  "hash",
-  "redact",
-  "shift",
-];
+export { DEID_OPERATORS };
 
 /** Smallest accepted key: a keyed hash or shift with a short key could be brute-forced. */
 export const MIN_KEY_BYTES = 16;
