@@ -113,6 +113,11 @@ export interface WorkloadConfig {
     jwtIssuer: string | undefined;
     jwtJwksUrl: string | undefined;
     oauthClients: OAuthClientConfig[];
+    /**
+     * Which signing key signs: bumping it rotates keys with no 401s, because the JWKS always publishes the
+     * previous, current and next generation (see docs/operations.md).
+     */
+    signingKeyGeneration: number;
     /** clientId -> client secret, from the secret config object `oauthClientSecrets`; undefined without clients. */
     oauthClientSecrets: pulumi.Output<Record<string, string>> | undefined;
   };
@@ -656,6 +661,7 @@ export function loadConfig(): StackConfig {
     }
   }
 
+  const signingKeyGeneration = c.integer("jwtSigningKeyGeneration", 1, 1, 1_000_000);
   const serviceMonitor = c.boolean("serviceMonitor", false);
 
   if (c.problems.length > 0) throw new StackConfigError(c.problems);
@@ -719,7 +725,7 @@ export function loadConfig(): StackConfig {
         tensorrtFp16,
       },
       ingress: { certificateArn, allowInsecureHttp, albControllerChartVersion },
-      auth: { jwtIssuer, jwtJwksUrl, oauthClients, oauthClientSecrets },
+      auth: { jwtIssuer, jwtJwksUrl, oauthClients, signingKeyGeneration, oauthClientSecrets },
       monitoring: { serviceMonitor, namespace: monitoringNamespace },
     },
   };

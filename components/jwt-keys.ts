@@ -9,10 +9,12 @@ import { standardLabels } from "./labels";
 /**
  * Token material for the gateway.
  *
- * Stack-issued mode (default): the stack generates an ECDSA P-256 signing key with @pulumi/tls. The private
- * key exists only in Pulumi's encrypted state and in one Kubernetes Secret mounted into the gateway at
- * OAUTH_SIGNING_KEY_FILE; the public half is published as a JWKS (ConfigMap file for JWT_JWKS_FILE and a stack
- * output). OAuth2 client registrations are written to a Secret for OAUTH_CLIENTS_FILE with each client secret
+ * Stack-issued mode (default): the stack generates ECDSA P-256 signing keys with @pulumi/tls. The private
+ * keys exist only in Pulumi's encrypted state; the current one is also in one Kubernetes Secret mounted into the
+ * gateway at OAUTH_SIGNING_KEY_FILE. The public JWKS (ConfigMap file for JWT_JWKS_FILE and a stack output)
+ * holds a window of three generations, previous, current and next, so bumping the generation is a zero-downtime
+ * rotation: every pod of the old rollout already trusts the key the new pods sign with, and the new pods still
+ * trust the key of tokens issued before the rotation. OAuth2 client registrations are written to a Secret for OAUTH_CLIENTS_FILE with each client secret
  * scrypt-hashed in the program, so the plaintext client secret never reaches the cluster.
  *
  * External IdP mode: the gateway verifies tokens against the IdP's JWKS URL and issuer; no signing key, no
@@ -32,6 +34,8 @@ export type TokenAuthority =
       clients: OAuthClient[];
       /** clientId -> client secret (a secret Output from config); required when `clients` is not empty. */
       clientSecrets?: pulumi.Input<Record<string, string>>;
+      /** Generation of the key that signs (>= 1); default 1. */
+      signingKeyGeneration?: number;
     }
   | { mode: "external"; issuer: string; jwksUrl: string };
 
@@ -85,11 +89,17 @@ export function jwkThumbprint(jwk: JsonWebKey): string {
   return createHash("sha256").update(JSON.stringify(required)).digest("base64url");
 }
 
-/** A public JWKS document (as JSON text) for one PEM public key. */
-export function publicJwks(publicKeyPem: string, alg: string = SIGNING_ALGORITHM): string {
-  const jwk = createPublicKey(publicKeyPem).export({ format: "jwk" });
-  const kid = jwkThumbprint(jwk);
-  return JSON.stringify({ keys: [{ ...jwk, kid, alg, use: "sig" }] });
+/** A public JWKS document (as JSON text) for PEM public keys, in the order given. */
+export function publicJwks(
+  publicKeyPems: string | readonly string[],
+  alg: string = SIGNING_ALGORITHM,
+): string {
+  const pems = typeof publicKeyPems === "string" ? [publicKeyPems] : publicKeyPems;
+  const keys = pems.map((pem) => {
+    const jwk = createPublicKey(pem).export({ format: "jwk" });
+    return { ...jwk, kid: jwkThumbprint(jwk), alg, use: "sig" };
+  });
+  return JSON.stringify({ keys });
 }
 
 /** `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>`, the format OAUTH_CLIENTS_FILE expects. */
@@ -111,7 +121,10 @@ export class JwtKeys extends pulumi.ComponentResource {
   /** Public JWKS JSON; in external mode, the IdP's JWKS URL is the source of truth and this is undefined. */
   readonly jwks: pulumi.Output<string | undefined>;
   readonly jwksUrl: string | undefined;
+  /** The key that signs the gateway's tokens (current generation). */
   readonly signingKey?: tls.PrivateKey;
+  /** Every key the JWKS publishes: previous (if any), current and next generation. */
+  readonly verificationKeys: tls.PrivateKey[] = [];
   readonly wiring: GatewayAuthWiring;
 
   constructor(name: string, args: JwtKeysArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -149,14 +162,22 @@ export class JwtKeys extends pulumi.ComponentResource {
       );
     }
 
-    this.signingKey = new tls.PrivateKey(
-      `${name}-signing-key`,
-      { algorithm: "ECDSA", ecdsaCurve: "P256" },
-      {
-        parent: this,
-      },
-    );
-    const jwks = this.signingKey.publicKeyPem.apply((pem) => publicJwks(pem));
+    const generation = authority.signingKeyGeneration ?? 1;
+    if (!Number.isInteger(generation) || generation < 1) {
+      throw new Error(`jwtSigningKeyGeneration must be an integer >= 1, got ${generation}`);
+    }
+    // Keys are named by generation, so bumping it creates the key after next, keeps the two that every running
+    // pod already trusts, and deletes the one before previous.
+    const keyOf = (g: number) =>
+      new tls.PrivateKey(
+        `${name}-signing-key-${g}`,
+        { algorithm: "ECDSA", ecdsaCurve: "P256" },
+        { parent: this },
+      );
+    const window = [generation - 1, generation, generation + 1].filter((g) => g >= 1).map(keyOf);
+    this.signingKey = window[generation === 1 ? 0 : 1] as tls.PrivateKey;
+    this.verificationKeys = window;
+    const jwks = pulumi.all(window.map((key) => key.publicKeyPem)).apply((pems) => publicJwks(pems));
     this.jwks = jwks;
 
     // One salt per client, created once and kept in state, so the hash (and the gateway) only changes when

@@ -309,5 +309,6 @@ export function tokenAuthority(auth: WorkloadSettings["auth"], defaultIssuer: st
     issuer: defaultIssuer,
     clients: auth.oauthClients.map((c) => ({ clientId: c.clientId, scopes: [...c.scopes] })),
     clientSecrets: auth.oauthClientSecrets,
+    signingKeyGeneration: auth.signingKeyGeneration,
   };
 }

@@ -320,6 +320,12 @@ describe("validation names the key and the fix", () => {
     ["dev", "a batch size of zero", { maxBatchSize: 0 }, /:maxBatchSize must be between 1 and 64, got 0/],
     [
       "dev",
+      "a signing-key generation of zero",
+      { jwtSigningKeyGeneration: 0 },
+      /:jwtSigningKeyGeneration must be between 1 and 1000000, got 0/,
+    ],
+    [
+      "dev",
       "a boolean that is not true or false",
       { tensorrtFp16: "yes" },
       /:tensorrtFp16 must be true or false, got "yes"/,

@@ -503,7 +503,8 @@ describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
       expect(await b().resolve(w.namespaceNames.gateway)).toBe("gateway");
       expect(await b().resolve(w.namespaceNames.triton)).toBe("triton");
       expect(w.jwtIssuer).toBe(`urn:clinical-inference-platform:${kind}`);
-      expect(JSON.parse((await b().resolve(w.jwks)) as string).keys).toHaveLength(1);
+      // Generation 1 publishes the current and the next signing key (rotation window).
+      expect(JSON.parse((await b().resolve(w.jwks)) as string).keys).toHaveLength(2);
     });
   });
 });

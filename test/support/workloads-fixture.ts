@@ -88,6 +88,7 @@ export function defaultSettings(
             jwtIssuer: "https://idp.example.org/",
             jwtJwksUrl: "https://idp.example.org/.well-known/jwks.json",
             oauthClients: [],
+            signingKeyGeneration: 1,
             oauthClientSecrets: undefined,
           }
         : {
@@ -97,6 +98,7 @@ export function defaultSettings(
               { clientId: "ehr-integration", scopes: ["inference:invoke"] },
               { clientId: "deid-batch", scopes: ["phi:deidentify", "inference:invoke"] },
             ],
+            signingKeyGeneration: 1,
             oauthClientSecrets: secrets,
           },
     monitoring: { serviceMonitor: kind !== "dev", namespace: "monitoring" },

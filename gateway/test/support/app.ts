@@ -62,7 +62,7 @@ export async function buildTestApp(
     env?: Record<string, string>;
     keys?: TestKeys;
     oauthClientsFile?: string;
-  } & Partial<Pick<AppOptions, "backend" | "deidentifier">> = {},
+  } & Partial<Pick<AppOptions, "backend" | "deidentifier" | "publishedKeys">> = {},
 ): Promise<TestApp> {
   const keys = options.keys ?? (await createTestKeys());
   const env = { ...options.env };
@@ -83,6 +83,14 @@ export async function buildTestApp(
         clients: loadClients(config.oauth.clientsFile),
       }
     : undefined;
-  const { app, state } = createApp({ config, logger, metrics, backend, deidentifier, oauth });
+  const { app, state } = createApp({
+    config,
+    logger,
+    metrics,
+    backend,
+    deidentifier,
+    oauth,
+    publishedKeys: options.publishedKeys,
+  });
   return { app, state, keys, config, metrics, logs, backend };
 }
