@@ -184,10 +184,15 @@ export function buildOpenApiDocument(limits: OpenApiLimits) {
         },
         SentimentResult: {
           type: "object",
-          required: ["label", "score", "model", "phi", "requestId"],
+          required: ["label", "score", "truncated", "model", "phi", "requestId"],
           properties: {
             label: { enum: ["POSITIVE", "NEGATIVE"] },
             score: { type: "number", minimum: 0, maximum: 1 },
+            truncated: {
+              type: "boolean",
+              description:
+                "True when the text was longer than the model's maximum sequence and only its start was classified",
+            },
             model: {
               type: "object",
               required: ["name", "version", "synthetic"],

@@ -23,13 +23,33 @@ describe("API routes", () => {
     assert.deepEqual(res.body.model, { name: "distilbert_sst2", version: "1", synthetic: true });
     assert.deepEqual(res.body.phi, { count: 2, types: { NAME: 1, DATE: 1 } });
     assert.equal(res.body.requestId, res.headers["x-request-id"]);
-    assert.deepEqual(Object.keys(res.body).sort(), ["label", "model", "phi", "requestId", "score"]);
+    assert.equal(res.body.truncated, false);
+    assert.deepEqual(Object.keys(res.body).sort(), [
+      "label",
+      "model",
+      "phi",
+      "requestId",
+      "score",
+      "truncated",
+    ]);
     assert.equal(
       res.headers["cache-control"],
       "no-store",
       "no shared cache keeps answers about clinical text",
     );
     assert.equal(res.headers["x-content-type-options"], "nosniff");
+  });
+
+  it("POST /v1/sentiment reports when the backend classified only the beginning of a long text", async () => {
+    const backend = new RecordingBackend();
+    backend.classify = async (texts) => texts.map(() => ({ label: "NEGATIVE", score: 0.7, truncated: true }));
+    const t = await buildTestApp({ backend });
+    const res = await request(t.app)
+      .post("/v1/sentiment")
+      .set("Authorization", `Bearer ${await t.keys.mint()}`)
+      .send({ text: "word ".repeat(1000) })
+      .expect(200);
+    assert.equal(res.body.truncated, true);
   });
 
   it("POST /v1/sentiment/batch answers one result per text, in order, from one backend call", async () => {

@@ -106,6 +106,7 @@ export function createInferenceHandlers(deps: InferenceRouteDeps) {
   const item = (res: Response, prediction: Prediction, counts: Partial<Record<PhiType, number>>) => ({
     label: prediction.label,
     score: prediction.score,
+    truncated: prediction.truncated,
     model: (deps.backend as InferenceBackend).modelInfo(),
     phi: phiSummary(counts),
     requestId: locals(res).requestId,
