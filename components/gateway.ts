@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type GatewayAuthWiring, sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
 /**
  * The gateway: the only workload reachable from outside (through the ALB), configured through the gateway's
@@ -143,13 +144,7 @@ export class Gateway extends pulumi.ComponentResource {
               automountServiceAccountToken: false,
               enableServiceLinks: false,
               terminationGracePeriodSeconds: GATEWAY_GRACE_S,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: GATEWAY_UID,
-                runAsGroup: GATEWAY_UID,
-                fsGroup: GATEWAY_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedPodSecurityContext(GATEWAY_UID),
               topologySpreadConstraints: [
                 {
                   maxSkew: 1,
@@ -205,15 +200,9 @@ export class Gateway extends pulumi.ComponentResource {
                     timeoutSeconds: 2,
                   },
                   lifecycle: { preStop: { sleep: { seconds: GATEWAY_PRESTOP_SLEEP_S } } },
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: GATEWAY_UID,
-                    allowPrivilegeEscalation: false,
-                    privileged: false,
+                  securityContext: restrictedContainerSecurityContext(GATEWAY_UID, {
                     readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                  },
+                  }),
                   volumeMounts: [
                     { name: "tmp", mountPath: "/tmp" },
                     { name: "deid-key", mountPath: DEID_KEY_MOUNT.dir, readOnly: true },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 
 /**
  * NVIDIA Triton Inference Server on the GPU pool, reachable only inside the cluster.
@@ -156,13 +157,7 @@ export class Triton extends pulumi.ComponentResource {
               // No TRITON_* service-link variables in Triton's environment.
               enableServiceLinks: false,
               terminationGracePeriodSeconds: TRITON_GRACE_S,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: TRITON_UID,
-                runAsGroup: TRITON_UID,
-                fsGroup: TRITON_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: restrictedPodSecurityContext(TRITON_UID),
               tolerations: [{ ...GPU_TAINT, operator: "Equal" }],
               affinity: {
                 nodeAffinity: {
@@ -227,17 +222,11 @@ export class Triton extends pulumi.ComponentResource {
                   // Keeps serving while endpoints controllers and kube-proxy drop the pod; then SIGTERM starts
                   // Triton's own drain, bounded by --exit-timeout-secs.
                   lifecycle: { preStop: { sleep: { seconds: TRITON_PRESTOP_SLEEP_S } } },
-                  securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: TRITON_UID,
-                    allowPrivilegeEscalation: false,
-                    privileged: false,
-                    capabilities: { drop: ["ALL"] },
-                    seccompProfile: { type: "RuntimeDefault" },
-                    // Triton downloads the S3 repository to a local temp dir and TensorRT writes engine
-                    // caches, so the root filesystem stays writable; nothing else in the pod is.
+                  // Triton downloads the S3 repository to a local temp dir and TensorRT writes engine
+                  // caches, so the root filesystem stays writable; nothing else in the pod is.
+                  securityContext: restrictedContainerSecurityContext(TRITON_UID, {
                     readOnlyRootFilesystem: false,
-                  },
+                  }),
                   volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
                 },
               ],
