@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountTrustPolicy } from "./irsa";
 import { standardLabels } from "./labels";
 
 /**
@@ -99,29 +100,16 @@ export class AlbController extends pulumi.ComponentResource {
     super("clinical:workloads:AlbController", name, {}, opts);
     const policyDocument = albControllerPolicy(args.chartVersion);
 
-    const issuerHost = pulumi.output(args.oidcProviderUrl).apply((url) => url.replace(/^https:\/\//, ""));
     this.role = new aws.iam.Role(
       `${name}-role`,
       {
         description: "AWS Load Balancer Controller (IRSA: kube-system/aws-load-balancer-controller only)",
-        assumeRolePolicy: pulumi.all([args.oidcProviderArn, issuerHost]).apply(([arn, host]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Federated: arn },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: {
-                  StringEquals: {
-                    [`${host}:sub`]: `system:serviceaccount:${ALB_CONTROLLER.namespace}:${ALB_CONTROLLER.serviceAccount}`,
-                    [`${host}:aud`]: "sts.amazonaws.com",
-                  },
-                },
-              },
-            ],
-          }),
-        ),
+        assumeRolePolicy: serviceAccountTrustPolicy({
+          oidcProviderArn: args.oidcProviderArn,
+          oidcIssuer: args.oidcProviderUrl,
+          namespace: ALB_CONTROLLER.namespace,
+          serviceAccount: ALB_CONTROLLER.serviceAccount,
+        }),
       },
       { parent: this },
     );

@@ -18,6 +18,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceAccountTrustPolicy } from "./irsa";
 
 export interface ModelRepositoryArgs {
   /** Local Triton model repository (directory of <model>/<version>/...). */
@@ -223,24 +224,12 @@ export class ModelRepository extends pulumi.ComponentResource {
       `${name}-triton`,
       {
         description: `Triton in ${args.serviceAccountNamespace}/${args.serviceAccountName}: read the model repository`,
-        assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuer]).apply(([providerArn, issuer]) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Federated: providerArn },
-                Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: {
-                  StringEquals: {
-                    [`${issuer}:sub`]: `system:serviceaccount:${args.serviceAccountNamespace}:${args.serviceAccountName}`,
-                    [`${issuer}:aud`]: "sts.amazonaws.com",
-                  },
-                },
-              },
-            ],
-          }),
-        ),
+        assumeRolePolicy: serviceAccountTrustPolicy({
+          oidcProviderArn: args.oidcProviderArn,
+          oidcIssuer: args.oidcIssuer,
+          namespace: args.serviceAccountNamespace,
+          serviceAccount: args.serviceAccountName,
+        }),
         tags,
       },
       parent,
