@@ -1,20 +1,26 @@
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from "express";
+import express, { type ErrorRequestHandler, type Express } from "express";
 import type { Logger } from "pino";
 import { requireScope } from "./auth/middleware";
 import { createTokenVerifier, type TokenVerifier } from "./auth/verifier";
-import { type GatewayConfig, SCOPES } from "./config";
+import type { GatewayConfig } from "./config";
 import type { Deidentifier, InferenceBackend } from "./contracts";
+import { clientRateLimit } from "./http/client-rate-limit";
+import { BODY_ERRORS, jsonBody } from "./http/json-body";
+import { registerRoutes } from "./http/register";
 import { locals, requestContext } from "./http/request-context";
-import type { JSONWebKeySet, JWK } from "./jose";
+import type { Route } from "./http/route";
+import type { JSONWebKeySet } from "./jose";
 import { ConcurrencyLimiter } from "./limits/concurrency";
 import { RateLimiter } from "./limits/rate-limiter";
 import type { GatewayMetrics } from "./metrics";
 import type { ClientRegistration } from "./oauth/clients";
 import type { TokenSigner } from "./oauth/signer";
-import { createTokenEndpoint } from "./oauth/token-endpoint";
 import { buildOpenApiDocument } from "./openapi";
 import { HttpProblem, sendProblem } from "./problem";
-import { createInferenceHandlers } from "./routes/inference";
+import { healthRoutes } from "./routes/health";
+import { inferenceRoutes } from "./routes/inference";
+import { oauthRoutes } from "./routes/oauth";
+import { publicRoutes } from "./routes/public";
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -37,58 +43,38 @@ export interface AppState {
   draining: boolean;
 }
 
-/** Paths and the methods they answer; any other method gets 405 with this list in Allow. */
-export const ROUTES: Readonly<Record<string, readonly string[]>> = {
-  "/v1/sentiment": ["POST"],
-  "/v1/sentiment/batch": ["POST"],
-  "/v1/deidentify": ["POST"],
-  "/oauth2/token": ["POST"],
-  "/.well-known/jwks.json": ["GET", "HEAD"],
-  "/healthz": ["GET", "HEAD"],
-  "/readyz": ["GET", "HEAD"],
-  "/openapi.json": ["GET", "HEAD"],
-};
-
-const BODY_ERRORS: Record<string, HttpProblem> = {
-  "entity.parse.failed": new HttpProblem("invalid-json", "The request body is not valid JSON"),
-  "entity.too.large": new HttpProblem("body-too-large", "The request body is larger than the limit"),
-  "charset.unsupported": new HttpProblem("unsupported-media-type", "The request body must be UTF-8 JSON"),
-  "encoding.unsupported": new HttpProblem(
-    "unsupported-media-type",
-    "Content-Encoding is not supported; send identity-encoded JSON",
-  ),
-};
-
-function isJson(contentType: string | undefined): boolean {
-  if (contentType === undefined) return false;
-  const semicolon = contentType.indexOf(";");
-  const mediaType = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
-  return mediaType === "application/json";
-}
-
-function jsonBody(maxBytes: number): RequestHandler {
-  const parser = express.json({ limit: maxBytes, strict: false, inflate: false, type: () => true });
-  return (req, res, next) => {
-    if (!isJson(req.headers["content-type"])) {
-      next(new HttpProblem("unsupported-media-type", "Content-Type must be application/json"));
-      return;
-    }
-    parser(req, res, (err?: unknown) => {
-      if (err === undefined) return next();
-      const type = (err as { type?: string }).type ?? "";
-      const known = BODY_ERRORS[type];
-      if (known) {
-        const problem =
-          type === "entity.too.large"
-            ? new HttpProblem("body-too-large", `The request body is larger than ${maxBytes} bytes`, {
-                extensions: { maxBodyBytes: maxBytes },
-              })
-            : known;
-        return next(problem);
-      }
-      next(new HttpProblem("invalid-request", "The request body could not be read"));
-    });
-  };
+/** Every route the gateway serves, in registration order; the OpenAPI document describes exactly these. */
+function routeTable(options: AppOptions, state: AppState, limiter: ConcurrencyLimiter): Route[] {
+  const { config, logger, metrics } = options;
+  let openApi: string | undefined;
+  const routes: Route[] = [
+    ...inferenceRoutes({
+      deidentifier: options.deidentifier,
+      backend: options.backend,
+      limiter,
+      metrics,
+      logger,
+      maxTextChars: config.http.maxTextChars,
+      maxBatchTexts: config.http.maxBatchTexts,
+    }),
+    ...oauthRoutes({
+      config,
+      metrics,
+      limiter: new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst),
+      oauth: options.oauth,
+    }),
+    ...publicRoutes({
+      signer: options.oauth?.signer,
+      publishedKeys: options.publishedKeys,
+      // The document describes this very table, so it is rendered on first use, once the table exists.
+      openApiDocument: () => {
+        openApi ??= JSON.stringify(buildOpenApiDocument(routes));
+        return openApi;
+      },
+    }),
+    ...healthRoutes({ state, deidentifier: options.deidentifier, backend: options.backend }),
+  ];
+  return routes;
 }
 
 export function createApp(options: AppOptions): { app: Express; state: AppState } {
@@ -96,37 +82,20 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
   const state: AppState = { draining: false };
   const verifier = options.verifier ?? createTokenVerifier(config.auth);
   const limiter = new ConcurrencyLimiter(config.limits.maxInflight, config.limits.maxPending);
-  const clientLimiter = new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst);
-  const tokenLimiter = new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst);
+  const perClient = clientRateLimit(
+    new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst),
+    metrics,
+  );
   metrics.samplers.push(() => {
     metrics.inflight.set(limiter.inflight);
     metrics.pending.set(limiter.pending);
     if (options.backend) metrics.backendQueueDepth.set(options.backend.stats().queueDepth);
   });
 
-  const handlers = createInferenceHandlers({
-    deidentifier: options.deidentifier,
-    backend: options.backend,
-    limiter,
-    metrics,
-    logger,
-    maxTextChars: config.http.maxTextChars,
-    maxBatchTexts: config.http.maxBatchTexts,
-  });
-  const openApi = JSON.stringify(
-    buildOpenApiDocument({
-      maxTextChars: config.http.maxTextChars,
-      maxBatchTexts: config.http.maxBatchTexts,
-      tokenEndpoint: options.oauth !== undefined,
-    }),
-  );
-  const jwks = publishedJwks(options);
-
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", false);
-
   app.use(requestContext(logger, metrics));
   app.use((_req, res, next) => {
     // Answers derive from clinical text: no shared cache may keep them. Public documents override this.
@@ -135,130 +104,19 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     if (state.draining) res.setHeader("Connection", "close");
     next();
   });
-
-  const route =
-    (name: string): RequestHandler =>
-    (_req, res, next) => {
-      locals(res).route = name;
-      next();
-    };
-
-  const rateLimit =
-    (limiterFor: RateLimiter, key: (res: express.Response) => string): RequestHandler =>
-    (_req, res, next) => {
-      const decision = limiterFor.take(key(res));
-      if (decision.allowed) return next();
-      metrics.rateLimited.inc();
-      next(
-        new HttpProblem("rate-limited", "The per-client request rate limit is exceeded", {
-          headers: { "Retry-After": String(decision.retryAfterSeconds) },
-        }),
-      );
-    };
-  const perClient = rateLimit(clientLimiter, (res) => locals(res).principal?.clientId ?? "");
-  const body = jsonBody(config.http.maxBodyBytes);
-
-  app.post(
-    "/v1/sentiment",
-    route("/v1/sentiment"),
-    requireScope(verifier, metrics, SCOPES.invoke),
-    perClient,
-    body,
-    handlers.sentiment,
-  );
-  app.post(
-    "/v1/sentiment/batch",
-    route("/v1/sentiment/batch"),
-    requireScope(verifier, metrics, SCOPES.invoke),
-    perClient,
-    body,
-    handlers.sentimentBatch,
-  );
-  app.post(
-    "/v1/deidentify",
-    route("/v1/deidentify"),
-    requireScope(verifier, metrics, SCOPES.deidentify),
-    perClient,
-    body,
-    handlers.deidentify,
-  );
-
-  if (options.oauth) {
-    app.post(
-      "/oauth2/token",
-      route("/oauth2/token"),
-      ...createTokenEndpoint({
-        rateLimit: (key) => tokenLimiter.take(key),
-        signer: options.oauth.signer,
-        clients: options.oauth.clients,
-        issuer: config.auth.issuer,
-        audience: config.auth.audience,
-        ttlSeconds: config.oauth?.tokenTtlS ?? 300,
-        onResult: (res, outcome) => {
-          locals(res).tokenClientId = outcome.clientId;
-          metrics.tokensIssued.inc({ outcome: outcome.error ?? "issued" });
-          if (outcome.error === "rate_limited") metrics.rateLimited.inc();
-          if (outcome.error === "invalid_client") {
-            locals(res).authFailure = "invalid_client";
-            metrics.authFailures.inc({ reason: "invalid_client" });
-          }
-        },
-      }),
-    );
-  } else {
-    app.post("/oauth2/token", route("/oauth2/token"), () => {
-      throw new HttpProblem(
-        "token-endpoint-disabled",
-        "This gateway does not issue tokens (OAUTH_SIGNING_KEY_FILE is not set); get one from your identity provider",
-      );
-    });
-  }
-
-  app.get("/.well-known/jwks.json", route("/.well-known/jwks.json"), (_req, res) => {
-    res.setHeader("Cache-Control", "public, max-age=300");
-    res.type("application/json").send(jwks);
+  registerRoutes(app, routeTable(options, state, limiter), {
+    protect: (scope) => [requireScope(verifier, metrics, scope), perClient],
+    jsonBody: jsonBody(config.http.maxBodyBytes),
   });
-  app.get("/openapi.json", route("/openapi.json"), (_req, res) => {
-    res.setHeader("Cache-Control", "public, max-age=300");
-    res.type("application/json").send(openApi);
-  });
-  app.get("/healthz", route("/healthz"), (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  app.get("/readyz", route("/readyz"), async (_req, res) => {
-    if (state.draining) throw new HttpProblem("shutting-down", "The gateway is shutting down");
-    if (!options.deidentifier) {
-      throw new HttpProblem("dependency-missing", "The de-identification engine is not configured", {
-        extensions: { missing: "de-identification engine" },
-      });
-    }
-    if (!options.backend) {
-      throw new HttpProblem("dependency-missing", "The inference backend is not configured", {
-        extensions: { missing: "inference backend" },
-      });
-    }
-    let ready = false;
-    try {
-      ready = await options.backend.ready();
-    } catch {
-      ready = false;
-    }
-    if (!ready) throw new HttpProblem("not-ready", "The inference backend or its model is not ready");
-    res.json({ status: "ready", model: options.backend.modelInfo() });
-  });
-
-  for (const [path, methods] of Object.entries(ROUTES)) {
-    app.all(path, route(path), () => {
-      throw new HttpProblem("method-not-allowed", `${path} answers ${methods.join(", ")}`, {
-        headers: { Allow: methods.join(", ") },
-      });
-    });
-  }
   app.use(() => {
     throw new HttpProblem("not-found", "No route matches this path");
   });
+  app.use(errorHandler(logger, metrics));
+  return { app, state };
+}
 
-  const onError: ErrorRequestHandler = (err, _req, res, _next) => {
+function errorHandler(logger: Logger, metrics: GatewayMetrics): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
     const problem =
       err instanceof HttpProblem
         ? err
@@ -270,8 +128,6 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     }
     sendProblem(res, problem);
   };
-  app.use(onError);
-  return { app, state };
 }
 
 function internalError(err: unknown, logger: Logger, res: express.Response): HttpProblem {
@@ -286,11 +142,4 @@ function internalError(err: unknown, logger: Logger, res: express.Response): Htt
     "internal",
     "An unexpected error occurred; the request id identifies it in the logs",
   );
-}
-
-function publishedJwks(options: AppOptions): string {
-  const keys = new Map<string, JWK>();
-  if (options.oauth) keys.set(options.oauth.signer.kid, options.oauth.signer.publicJwk);
-  for (const key of options.publishedKeys?.keys ?? []) keys.set(key.kid ?? JSON.stringify(key), key);
-  return JSON.stringify({ keys: [...keys.values()] });
 }

@@ -40,7 +40,31 @@ export interface DeidentifyResult {
   /** The rewritten text: the only form of the input that may leave the gateway. */
   text: string;
   entities: PhiEntity[];
-  counts: Partial<Record<PhiType, number>>;
+  counts: PhiCounts;
+}
+
+/** PHI counts per type, as the de-identifier reports them. */
+export type PhiCounts = Partial<Record<PhiType, number>>;
+
+/** The one shape that reports removed PHI, in API answers and audit records alike: counts, never content. */
+export interface PhiSummary {
+  count: number;
+  types: PhiCounts;
+}
+
+export function phiSummary(counts: PhiCounts): PhiSummary {
+  let count = 0;
+  for (const n of Object.values(counts)) count += n ?? 0;
+  return { count, types: counts };
+}
+
+/** Who is calling: the only facts about a token the rest of the gateway sees. */
+export interface Principal {
+  sub: string;
+  clientId: string;
+  scopes: readonly string[];
+  /** Seconds since epoch. */
+  exp: number;
 }
 
 export interface Deidentifier {

@@ -1,18 +1,10 @@
 import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AuthConfig } from "../config";
+import type { Principal } from "../contracts";
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from "../jose";
 import { jose } from "../jose";
 import { LruCache } from "./lru-cache";
-
-/** Who is calling: the only facts about a token the rest of the gateway sees. */
-export interface Principal {
-  sub: string;
-  clientId: string;
-  scopes: readonly string[];
-  /** Seconds since epoch. */
-  exp: number;
-}
 
 export type AuthFailureReason =
   | "missing"

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import type { Principal } from "../auth/verifier";
-import type { PhiType } from "../contracts";
+import { type PhiCounts, type Principal, phiSummary } from "../contracts";
 import type { GatewayMetrics } from "../metrics";
 
 /** What a request leaves behind for its audit record; set by the handlers on res.locals. */
@@ -12,7 +11,7 @@ export interface RequestLocals {
   principal?: Principal;
   /** OAuth client that asked for a token (token endpoint only). */
   tokenClientId?: string;
-  phiCounts?: Partial<Record<PhiType, number>>;
+  phiCounts?: PhiCounts;
   authFailure?: string;
   problem?: string;
 }
@@ -46,12 +45,6 @@ export function requestContext(logger: Logger, metrics: GatewayMetrics): Request
       const labels = { route, method: req.method, status: String(status) };
       metrics.requests.inc(labels);
       metrics.requestDuration.observe(labels, seconds);
-      let phi: { count: number; types: Partial<Record<PhiType, number>> } | undefined;
-      if (l.phiCounts) {
-        let count = 0;
-        for (const n of Object.values(l.phiCounts)) count += n ?? 0;
-        phi = { count, types: l.phiCounts };
-      }
       logger.info(
         {
           audit: true,
@@ -63,7 +56,7 @@ export function requestContext(logger: Logger, metrics: GatewayMetrics): Request
           sub: l.principal?.sub,
           client_id: l.principal?.clientId ?? l.tokenClientId,
           scopes: l.principal?.scopes,
-          phi,
+          phi: l.phiCounts ? phiSummary(l.phiCounts) : undefined,
           authFailure: l.authFailure,
           problem: l.problem,
         },

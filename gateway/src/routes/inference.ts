@@ -1,176 +1,178 @@
-import type { Request, RequestHandler, Response } from "express";
-import type { Logger } from "pino";
-import {
-  BackendOverloadedError,
-  BackendUnavailableError,
-  type Deidentifier,
-  type DeidentifyResult,
-  type InferenceBackend,
-  type PhiType,
-  type Prediction,
-} from "../contracts";
+import type { Request, Response } from "express";
+import { SCOPES } from "../config";
+import { type DeidentifyResult, PHI_TYPES, type PhiCounts, type Prediction, phiSummary } from "../contracts";
 import { locals } from "../http/request-context";
-import { parseTextBody, parseTextsBody } from "../http/validation";
-import { AbortedWhileQueuedError, type ConcurrencyLimiter, OverloadedError } from "../limits/concurrency";
-import type { GatewayMetrics } from "../metrics";
-import { HttpProblem } from "../problem";
+import { JSON_MEDIA_TYPE, jsonResponse, PROTECTED_ERRORS, type Route } from "../http/route";
+import { NON_BLANK, type ObjectSchema, type StringSchema } from "../http/validation";
+import { createInferencePipeline, type PipelineDeps } from "./inference-pipeline";
 
-export interface InferenceRouteDeps {
-  deidentifier?: Deidentifier;
-  backend?: InferenceBackend;
-  limiter: ConcurrencyLimiter;
-  metrics: GatewayMetrics;
-  logger: Logger;
+export interface InferenceRouteDeps extends PipelineDeps {
   maxTextChars: number;
   maxBatchTexts: number;
 }
 
-function missing(what: "de-identification engine" | "inference backend"): HttpProblem {
-  return new HttpProblem(
-    "dependency-missing",
-    `The ${what} is not configured in this gateway, so the request cannot be served safely`,
-    { headers: { "Retry-After": "30" }, extensions: { missing: what } },
-  );
-}
+const phiTypeCounts = {
+  type: "object",
+  propertyNames: { enum: [...PHI_TYPES] },
+  additionalProperties: { type: "integer", minimum: 1 },
+};
 
-/** Aborts backend work when the client goes away before the answer is written. */
-function clientGoneSignal(res: Response): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
+/** Response schemas of the /v1 routes, published in the OpenAPI document. */
+const RESPONSE_SCHEMAS = {
+  SentimentResult: {
+    type: "object",
+    required: ["label", "score", "truncated", "model", "phi", "requestId"],
+    properties: {
+      label: { enum: ["POSITIVE", "NEGATIVE"] },
+      score: { type: "number", minimum: 0, maximum: 1 },
+      truncated: {
+        type: "boolean",
+        description:
+          "True when the text was longer than the model's maximum sequence and only its start was classified",
+      },
+      model: {
+        type: "object",
+        required: ["name", "version", "synthetic"],
+        properties: {
+          name: { type: "string" },
+          version: { type: "string" },
+          synthetic: {
+            type: "boolean",
+            description: "True when the model has deterministic synthetic weights, not fine-tuned ones",
+          },
+        },
+      },
+      phi: {
+        type: "object",
+        required: ["count", "types"],
+        properties: { count: { type: "integer", minimum: 0 }, types: phiTypeCounts },
+      },
+      requestId: { type: "string" },
+    },
+  },
+  SentimentBatchResult: {
+    type: "object",
+    required: ["results"],
+    properties: { results: { type: "array", items: { $ref: "#/components/schemas/SentimentResult" } } },
+  },
+  DeidentifyResult: {
+    type: "object",
+    required: ["text", "entities"],
+    properties: {
+      text: { type: "string" },
+      entities: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["type", "start", "end"],
+          properties: {
+            type: { enum: [...PHI_TYPES] },
+            start: { type: "integer", minimum: 0, description: "UTF-16 offset into the input text" },
+            end: { type: "integer", minimum: 0, description: "Exclusive UTF-16 offset into the input text" },
+          },
+        },
+      },
+    },
+  },
+};
 
-function mergeCounts(results: readonly DeidentifyResult[]): Partial<Record<PhiType, number>> {
-  const total: Partial<Record<PhiType, number>> = {};
-  for (const r of results) {
-    for (const [type, n] of Object.entries(r.counts) as [PhiType, number][])
-      total[type] = (total[type] ?? 0) + n;
-  }
-  return total;
-}
+const textBody = (text: StringSchema): ObjectSchema => ({
+  type: "object",
+  required: ["text"],
+  additionalProperties: false,
+  properties: { text },
+});
 
-function phiSummary(counts: Partial<Record<PhiType, number>>) {
-  let count = 0;
-  for (const n of Object.values(counts)) count += n ?? 0;
-  return { count, types: counts };
-}
-
-export function createInferenceHandlers(deps: InferenceRouteDeps) {
-  const { limiter, metrics } = deps;
-
-  const deidentifyAll = (res: Response, texts: readonly string[]): DeidentifyResult[] => {
-    if (!deps.deidentifier) throw missing("de-identification engine");
-    const deid = deps.deidentifier;
-    const results = texts.map((t) => deid.deidentify(t));
-    const counts = mergeCounts(results);
-    locals(res).phiCounts = counts;
-    for (const [type, n] of Object.entries(counts)) metrics.phiEntities.inc({ type }, n);
-    return results;
+/** POST /v1/sentiment, /v1/sentiment/batch and /v1/deidentify: PHI is removed before anything else. */
+export function inferenceRoutes(deps: InferenceRouteDeps): Route[] {
+  const pipeline = createInferencePipeline(deps);
+  const text: StringSchema = {
+    type: "string",
+    minLength: 1,
+    maxLength: deps.maxTextChars,
+    pattern: NON_BLANK,
+    "x-limit": "maxTextChars",
+  };
+  const texts: ObjectSchema = {
+    type: "object",
+    required: ["texts"],
+    additionalProperties: false,
+    properties: {
+      texts: {
+        type: "array",
+        minItems: 1,
+        maxItems: deps.maxBatchTexts,
+        items: text,
+        "x-limit": "maxBatchTexts",
+      },
+    },
   };
 
-  /** Only de-identified text reaches this function; the original never leaves the gateway. */
-  const classify = async (res: Response, deidentified: readonly string[]): Promise<Prediction[]> => {
-    if (!deps.backend) throw missing("inference backend");
-    const backend = deps.backend;
-    const signal = clientGoneSignal(res);
-    try {
-      return await limiter.run(async () => {
-        const started = process.hrtime.bigint();
-        let outcome = "ok";
-        try {
-          const predictions = await backend.classify(deidentified, signal);
-          if (predictions.length !== deidentified.length) {
-            outcome = "error";
-            throw new Error(
-              `backend returned ${predictions.length} predictions for ${deidentified.length} texts`,
-            );
-          }
-          return predictions;
-        } catch (err) {
-          if (outcome === "ok") outcome = errorOutcome(err);
-          throw err;
-        } finally {
-          metrics.backendDuration.observe(
-            { backend: backend.kind, outcome },
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
-        }
-      }, signal);
-    } catch (err) {
-      throw backendProblem(err, deps.logger, locals(res).requestId);
-    }
-  };
-
-  const item = (res: Response, prediction: Prediction, counts: Partial<Record<PhiType, number>>) => ({
+  const item = (res: Response, prediction: Prediction, counts: PhiCounts) => ({
     label: prediction.label,
     score: prediction.score,
     truncated: prediction.truncated,
-    model: (deps.backend as InferenceBackend).modelInfo(),
+    model: pipeline.backend().modelInfo(),
     phi: phiSummary(counts),
     requestId: locals(res).requestId,
   });
 
-  const sentiment: RequestHandler = async (req: Request, res: Response) => {
-    const text = parseTextBody(req.body, deps.maxTextChars);
-    const [deid] = deidentifyAll(res, [text]) as [DeidentifyResult];
-    const [prediction] = (await classify(res, [deid.text])) as [Prediction];
-    res.json(item(res, prediction, deid.counts));
-  };
-
-  const sentimentBatch: RequestHandler = async (req: Request, res: Response) => {
-    const texts = parseTextsBody(req.body, deps.maxTextChars, deps.maxBatchTexts);
-    const deids = deidentifyAll(res, texts);
-    const predictions = await classify(
-      res,
-      deids.map((d) => d.text),
-    );
-    res.json({ results: predictions.map((p, i) => item(res, p, (deids[i] as DeidentifyResult).counts)) });
-  };
-
-  const deidentify: RequestHandler = (req: Request, res: Response) => {
-    const text = parseTextBody(req.body, deps.maxTextChars);
-    const [deid] = deidentifyAll(res, [text]) as [DeidentifyResult];
-    res.json({
-      text: deid.text,
-      entities: deid.entities.map((e) => ({ type: e.type, start: e.start, end: e.end })),
-    });
-  };
-
-  return { sentiment, sentimentBatch, deidentify };
-}
-
-function errorOutcome(err: unknown): string {
-  if (err instanceof BackendOverloadedError) return "overloaded";
-  if (err instanceof BackendUnavailableError) return err.reason;
-  if ((err as Error).name === "AbortError") return "aborted";
-  return "error";
-}
-
-/** Backend errors become problems with fixed wording: their messages may be logged, never returned. */
-function backendProblem(err: unknown, logger: Logger, requestId: string): HttpProblem {
-  if (err instanceof OverloadedError) {
-    return new HttpProblem("overloaded", "Too many requests are in flight; retry shortly", {
-      headers: { "Retry-After": "1" },
-    });
-  }
-  if (err instanceof AbortedWhileQueuedError) {
-    return new HttpProblem("overloaded", "The request was cancelled while waiting for capacity");
-  }
-  if (err instanceof BackendOverloadedError) {
-    return new HttpProblem("overloaded", "The inference backend queue is full; retry shortly", {
-      headers: { "Retry-After": String(Math.max(1, Math.ceil(err.retryAfterSeconds))) },
-    });
-  }
-  if (err instanceof BackendUnavailableError && err.reason === "timeout") {
-    return new HttpProblem("backend-timeout", "The inference backend did not answer in time");
-  }
-  logger.warn(
-    { requestId, err: { name: (err as Error).name, reason: (err as BackendUnavailableError).reason } },
-    "backend call failed",
-  );
-  return new HttpProblem("backend-unavailable", "The inference backend cannot serve requests right now", {
-    headers: { "Retry-After": "2" },
-  });
+  return [
+    {
+      method: "POST",
+      path: "/v1/sentiment",
+      operationId: "classifySentiment",
+      summary: "De-identify one text and classify its sentiment",
+      scope: SCOPES.invoke,
+      body: { mediaType: JSON_MEDIA_TYPE, name: "SentimentRequest", schema: textBody(text) },
+      responses: { "200": jsonResponse("The prediction", "SentimentResult"), ...PROTECTED_ERRORS },
+      schemas: { SentimentResult: RESPONSE_SCHEMAS.SentimentResult },
+      handler: async (req: Request, res: Response) => {
+        const [deid] = pipeline.deidentify(res, [(req.body as { text: string }).text]);
+        if (deid === undefined) throw new Error("the de-identifier returned no result");
+        const [prediction] = await pipeline.classify(res, [deid.text]);
+        if (prediction === undefined) throw new Error("the backend returned no prediction");
+        res.json(item(res, prediction, deid.counts));
+      },
+    },
+    {
+      method: "POST",
+      path: "/v1/sentiment/batch",
+      operationId: "classifySentimentBatch",
+      summary: "De-identify and classify several texts in one call",
+      scope: SCOPES.invoke,
+      body: { mediaType: JSON_MEDIA_TYPE, name: "SentimentBatchRequest", schema: texts },
+      responses: {
+        "200": jsonResponse("One result per text, in order", "SentimentBatchResult"),
+        ...PROTECTED_ERRORS,
+      },
+      schemas: { SentimentBatchResult: RESPONSE_SCHEMAS.SentimentBatchResult },
+      handler: async (req: Request, res: Response) => {
+        const deids = pipeline.deidentify(res, (req.body as { texts: string[] }).texts);
+        const predictions = await pipeline.classify(
+          res,
+          deids.map((d) => d.text),
+        );
+        res.json({ results: predictions.map((p, i) => item(res, p, (deids[i] as DeidentifyResult).counts)) });
+      },
+    },
+    {
+      method: "POST",
+      path: "/v1/deidentify",
+      operationId: "deidentify",
+      summary: "Remove PHI from a text",
+      scope: SCOPES.deidentify,
+      body: { mediaType: JSON_MEDIA_TYPE, name: "DeidentifyRequest", schema: textBody(text) },
+      responses: { "200": jsonResponse("The de-identified text", "DeidentifyResult"), ...PROTECTED_ERRORS },
+      schemas: { DeidentifyResult: RESPONSE_SCHEMAS.DeidentifyResult },
+      handler: (req: Request, res: Response) => {
+        const [deid] = pipeline.deidentify(res, [(req.body as { text: string }).text]);
+        if (deid === undefined) throw new Error("the de-identifier returned no result");
+        res.json({
+          text: deid.text,
+          entities: deid.entities.map((e) => ({ type: e.type, start: e.start, end: e.end })),
+        });
+      },
+    },
+  ];
 }
