@@ -19,6 +19,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceAccountTrustPolicy } from "./irsa";
+import { tritonModelReadPolicy } from "./model-repository-policy";
 
 export interface ModelRepositoryArgs {
   /** Local Triton model repository (directory of <model>/<version>/...). */
@@ -238,26 +239,7 @@ export class ModelRepository extends pulumi.ComponentResource {
       `${name}-triton-read`,
       {
         role: tritonRole.id,
-        policy: bucket.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "ListModelRepository",
-                Effect: "Allow",
-                Action: "s3:ListBucket",
-                Resource: arn,
-                Condition: { StringLike: { "s3:prefix": [args.bucketPrefix, `${args.bucketPrefix}/*`] } },
-              },
-              {
-                Sid: "ReadModelFiles",
-                Effect: "Allow",
-                Action: "s3:GetObject",
-                Resource: `${arn}/${args.bucketPrefix}/*`,
-              },
-            ],
-          }),
-        ),
+        policy: bucket.arn.apply((arn) => JSON.stringify(tritonModelReadPolicy(arn, args.bucketPrefix))),
       },
       parent,
     );

@@ -495,24 +495,6 @@ describe("model repository", () => {
     ]);
   });
 
-  test("Triton's role may only list the model prefix and read model objects", () => {
-    const bucketArn = prod.mocked.one(BUCKET).state.arn;
-    const policy = parsePolicy(prod.mocked.one(ROLE_POLICY, "model-repository-triton-read").inputs.policy);
-    expect(policy.Statement).toEqual([
-      {
-        Sid: "ListModelRepository",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: bucketArn,
-        Condition: { StringLike: { "s3:prefix": ["models", "models/*"] } },
-      },
-      { Sid: "ReadModelFiles", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/models/*` },
-    ]);
-    expect(prod.mocked.one(ROLE_POLICY, "model-repository-triton-read").inputs.role).toBe(
-      prod.mocked.one(ROLE, "model-repository-triton").id,
-    );
-  });
-
   test("prod refuses to destroy the bucket or delete it with the stack", () => {
     const bucket = prod.mocked.one(BUCKET);
     expect(bucket.inputs.forceDestroy).toBe(false);
