@@ -8,6 +8,7 @@
  * never read config themselves, so tests can drive them with any values.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { MODEL_REPOSITORY_DIR } from "../gateway/src/inference/repository-layout";
 
 export type Environment = "dev" | "prod";
 export type NatGatewayStrategy = "single" | "perAz";
@@ -446,7 +447,7 @@ export function loadConfig(): StackConfig {
   }
 
   // --- storage and registry ------------------------------------------------------------------------------
-  const modelRepositoryPath = c.string("modelRepositoryPath", "triton-models");
+  const modelRepositoryPath = c.string("modelRepositoryPath", MODEL_REPOSITORY_DIR);
   const modelBucketPrefix = c.string("modelBucketPrefix", "models");
   if (!/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(modelBucketPrefix)) {
     c.problem(

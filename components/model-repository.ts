@@ -5,9 +5,10 @@
  * with SSE-S3 (AES256; a KMS key would force kms:Decrypt into Triton's otherwise two-action policy), ACLs
  * disabled, all four public-access blocks on, and a policy that denies any request not made over TLS.
  *
- * The local `triton-models/` tree is uploaded one object per file, so changing a model file changes the stack
- * and `pulumi preview` shows exactly which files move. Tooling (tools/, TypeScript, Python, Markdown) is not
- * uploaded. `model.onnx` is generated (git-ignored) and must be exported into
+ * The local repository folder (`triton-models/repository/` by default) is uploaded one object per file, so
+ * changing a model file changes the stack and `pulumi preview` shows exactly which files move. The folder holds
+ * only what Triton serves (its tooling sits beside it), so everything in it is uploaded, each file once.
+ * `model.onnx` is generated (git-ignored) and must be exported into
  * `<modelName>/<modelVersion>/` before `pulumi up`: a prod stack refuses to deploy without it, or with the
  * synthetic test model (model-info.json `"synthetic": true`, random weights); a dev stack
  * warns and uploads the rest, so `pulumi preview` works on a fresh clone (CI) and Triton reports the model
@@ -18,11 +19,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { MODEL_FILE, MODEL_INFO_FILE, versionDirectory } from "../gateway/src/inference/repository-layout";
 import { serviceAccountTrustPolicy } from "./irsa";
 import { tritonModelReadPolicy } from "./model-repository-policy";
 
 export interface ModelRepositoryArgs {
-  /** Local Triton model repository (directory of <model>/<version>/...). */
+  /** Local Triton model repository (directory of <model>/<version>/...); all of it is uploaded. */
   localPath: string;
   /** Key prefix in the bucket. */
   bucketPrefix: string;
@@ -52,10 +54,10 @@ export interface ModelFile {
   sha256: string;
 }
 
-const SKIPPED_DIRECTORIES = new Set(["tools", "node_modules", "__pycache__"]);
-const SKIPPED_EXTENSIONS = new Set([".ts", ".js", ".py", ".pyc", ".md", ".map"]);
-
-/** Files of a local Triton model repository that belong in S3, sorted for a stable plan. */
+/**
+ * Every file of a local Triton model repository, sorted for a stable plan. Hidden files (editor and OS litter,
+ * generator stamps) are the one exception: Triton never reads them.
+ */
 export function listModelFiles(root: string): ModelFile[] {
   const files: ModelFile[] = [];
   const walk = (dir: string) => {
@@ -63,8 +65,8 @@ export function listModelFiles(root: string): ModelFile[] {
       if (entry.name.startsWith(".")) continue;
       const absolutePath = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(absolutePath);
-      } else if (entry.isFile() && !SKIPPED_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
+        walk(absolutePath);
+      } else if (entry.isFile()) {
         files.push({
           relativePath: path.relative(root, absolutePath).split(path.sep).join("/"),
           absolutePath,
@@ -106,11 +108,12 @@ export class ModelRepository extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { tags } = args;
 
-    const artifact = path.join(args.localPath, args.modelName, args.modelVersion, "model.onnx");
+    const versionDir = versionDirectory(args.localPath, args.modelName, args.modelVersion);
+    const artifact = path.join(versionDir, MODEL_FILE);
     if (!fs.existsSync(artifact)) {
       const message =
         `model artifact ${artifact} does not exist; export the model into ` +
-        `${path.join(args.localPath, args.modelName, args.modelVersion)}/ before pulumi up (see docs/models.md)`;
+        `${versionDir}/ before pulumi up (see docs/models.md)`;
       if (args.requireModelArtifact) throw new pulumi.RunError(message);
       pulumi.log.warn(
         `${message}. Triton will report ${args.modelName} unavailable until it is uploaded.`,
@@ -119,7 +122,7 @@ export class ModelRepository extends pulumi.ComponentResource {
     }
     // The repository's generator writes a synthetic model (random weights) for local runs and tests, and
     // marks it in model-info.json. Its predictions mean nothing: never serve it from prod.
-    const info = path.join(args.localPath, args.modelName, args.modelVersion, "model-info.json");
+    const info = path.join(versionDir, MODEL_INFO_FILE);
     if (fs.existsSync(artifact) && fs.existsSync(info) && readsSynthetic(info)) {
       const message =
         `${artifact} is the synthetic test model (${info} says "synthetic": true); export the real ` +

@@ -6,6 +6,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { listModelFiles, ModelRepository, type ModelRepositoryArgs } from "../components/model-repository";
+import {
+  CHECKOUT_MODEL_REPOSITORY,
+  MODEL_CONFIG_FILE,
+  MODEL_FILE,
+  MODEL_INFO_FILE,
+  SERVED_MODEL_NAME,
+  SERVED_MODEL_VERSION,
+  TOKENIZER_FILE,
+} from "../gateway/src/inference/repository-layout";
 import { installPulumiMocks, OIDC_ISSUER_HOST, OIDC_PROVIDER_ARN } from "./support/pulumi-mocks";
 import { type ModelRepoFixture, makeModelRepo } from "./support/stacks";
 
@@ -45,13 +54,23 @@ test("lists model files with forward-slash paths relative to the repository root
   ]);
 });
 
-test("skips hidden files and node tooling", () => {
+test("skips hidden files", () => {
   fs.writeFileSync(path.join(repo.root, "distilbert_sst2", ".DS_Store"), "");
-  fs.mkdirSync(path.join(repo.root, "node_modules", "x"), { recursive: true });
-  fs.writeFileSync(path.join(repo.root, "node_modules", "x", "index.json"), "{}");
+  fs.writeFileSync(path.join(repo.root, "distilbert_sst2", "1", ".generator.sha256"), "");
   expect(listModelFiles(repo.root).map((f) => f.relativePath)).not.toEqual(
-    expect.arrayContaining([expect.stringMatching(/DS_Store|node_modules/)]),
+    expect.arrayContaining([expect.stringMatching(/DS_Store|generator/)]),
   );
+});
+
+test("the checkout's repository folder holds only what Triton serves, with one tokenizer", () => {
+  const files = listModelFiles(CHECKOUT_MODEL_REPOSITORY)
+    .map((f) => f.relativePath)
+    .filter((f) => !f.endsWith(`/${MODEL_FILE}`)); // generated, present only after npm start or an export
+  expect(files).toEqual([
+    `${SERVED_MODEL_NAME}/${SERVED_MODEL_VERSION}/${MODEL_INFO_FILE}`,
+    `${SERVED_MODEL_NAME}/${SERVED_MODEL_VERSION}/${TOKENIZER_FILE}`,
+    `${SERVED_MODEL_NAME}/${MODEL_CONFIG_FILE}`,
+  ]);
 });
 
 test("a new file in the repository becomes a new object", async () => {

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { BackendConfig, DeidConfig, DeidOperator, PhiType } from "./contracts";
 import { DEID_OPERATORS } from "./contracts";
 import { parseOperatorSpec } from "./deid/index";
+import { CHECKOUT_MODEL_REPOSITORY } from "./inference/repository-layout";
 
 /**
  * The gateway's whole environment contract, parsed once at start. Every bad value fails with one sentence
@@ -323,7 +324,7 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
     backend: {
       kind,
       modelRepository: path.resolve(
-        r.string("MODEL_REPOSITORY", path.resolve(__dirname, "..", "..", "triton-models")),
+        r.string("MODEL_REPOSITORY", CHECKOUT_MODEL_REPOSITORY),
       ),
       modelName,
       modelVersion,

@@ -31,7 +31,10 @@ describe("environment contract", () => {
       tokenTtlS: 300,
     });
     assert.equal(c.backend.kind, "embedded");
-    assert.equal(c.backend.modelRepository, path.resolve(__dirname, "..", "..", "triton-models"));
+    assert.equal(
+      c.backend.modelRepository,
+      path.resolve(__dirname, "..", "..", "triton-models", "repository"),
+    );
     assert.equal(c.backend.modelName, "distilbert_sst2");
     assert.equal(c.backend.modelVersion, undefined);
     assert.deepEqual(c.backend.sequenceBuckets, [16, 32, 64, 128, 256, 512]);

@@ -3,11 +3,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { CHECKOUT_TOKENIZER, PROJECT_ROOT } from "../src/inference/repository-layout";
 import { SequenceTokenizer } from "../src/inference/tokenizer";
 
 // The bert-base-uncased WordPiece tokenizer the DistilBERT SST-2 model uses (vendored in the model tree).
-const repoRoot = path.resolve(__dirname, "..", "..");
-const tokenizerPath = path.join(repoRoot, "triton-models", "tokenizer", "tokenizer.json");
+const tokenizerPath = CHECKOUT_TOKENIZER;
 const tokenizerJson = JSON.parse(readFileSync(tokenizerPath, "utf8"));
 const CLS = 101;
 const SEP = 102;
@@ -59,7 +59,7 @@ describe("SequenceTokenizer", () => {
   });
 
   test("truncation gives the same ids as the Python tokenizers library's own truncation", () => {
-    const python = path.join(repoRoot, ".venv", "bin", "python");
+    const python = path.join(PROJECT_ROOT, ".venv", "bin", "python");
     assert.ok(
       existsSync(python),
       `${python} is missing: run \`npm run setup\` to create the Python environment`,

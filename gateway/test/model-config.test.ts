@@ -9,11 +9,16 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import {
+  CHECKOUT_MODEL_REPOSITORY,
+  modelDirectory,
+  SERVED_MODEL_NAME,
+} from "../src/inference/repository-layout";
 import { REPO_ROOT, requireVenvPython } from "./support/synthetic-model";
 
 const RENDERER = path.join(REPO_ROOT, "triton-models", "tools", "render-config.ts");
 const VALIDATOR = path.join(REPO_ROOT, "triton-models", "tools", "validate_config.py");
-const MODEL_DIR = path.join(REPO_ROOT, "triton-models", "distilbert_sst2");
+const MODEL_DIR = modelDirectory(CHECKOUT_MODEL_REPOSITORY, SERVED_MODEL_NAME);
 
 interface ParsedConfig {
   name: string;

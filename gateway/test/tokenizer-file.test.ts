@@ -4,9 +4,10 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { CANONICAL_TOKENIZER, REPO_ROOT } from "./support/synthetic-model";
+import { CHECKOUT_VERSION_DIR } from "../src/inference/repository-layout";
+import { CANONICAL_TOKENIZER } from "./support/synthetic-model";
 
-const VERSION_DIR = path.join(REPO_ROOT, "triton-models", "distilbert_sst2", "1");
+const VERSION_DIR = CHECKOUT_VERSION_DIR;
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 interface TokenizerJson {
@@ -44,14 +45,13 @@ describe("committed tokenizer files", () => {
     assert.equal(tokenizer.truncation, null);
   });
 
-  test("version 1 carries an identical copy, and its model-info.json records that copy's sha256", () => {
-    const copy = path.join(VERSION_DIR, "tokenizer.json");
-    assert.equal(sha256(copy), sha256(CANONICAL_TOKENIZER));
+  test("the tokenizer is version 1's own, and its model-info.json records the file's sha256", () => {
+    assert.equal(path.dirname(CANONICAL_TOKENIZER), VERSION_DIR);
     const info = JSON.parse(readFileSync(path.join(VERSION_DIR, "model-info.json"), "utf8")) as {
       tokenizerSha256: string;
       synthetic: boolean;
     };
-    assert.equal(info.tokenizerSha256, sha256(copy));
+    assert.equal(info.tokenizerSha256, sha256(CANONICAL_TOKENIZER));
     assert.equal(info.synthetic, true, "the committed version describes the synthetic base model");
   });
 });

@@ -22,8 +22,8 @@ export interface ModelRepoFixture {
 }
 
 /**
- * A throwaway Triton model repository: a model with config.pbtxt, version 1 (model.onnx + tokenizer.json),
- * plus files that must not be uploaded (tools/, a TypeScript file, a README).
+ * A throwaway Triton model repository: a model with config.pbtxt, version 1 (model.onnx + tokenizer.json).
+ * Like triton-models/repository/, it holds only what is uploaded; tooling lives outside it.
  */
 export function makeModelRepo(
   options: { withModel?: boolean; modelName?: string; version?: string } = {},
@@ -32,7 +32,6 @@ export function makeModelRepo(
   const model = options.modelName ?? "distilbert_sst2";
   const version = options.version ?? "1";
   fs.mkdirSync(path.join(root, model, version), { recursive: true });
-  fs.mkdirSync(path.join(root, "tools"), { recursive: true });
   fs.writeFileSync(
     path.join(root, model, "config.pbtxt"),
     `name: "${model}"\nbackend: "onnxruntime"\nmax_batch_size: 16\n`,
@@ -40,9 +39,6 @@ export function makeModelRepo(
   fs.writeFileSync(path.join(root, model, version, "tokenizer.json"), '{"version":"1.0"}');
   if (options.withModel ?? true)
     fs.writeFileSync(path.join(root, model, version, "model.onnx"), Buffer.from([8, 7, 18, 4]));
-  fs.writeFileSync(path.join(root, "tools", "export.py"), "print('not uploaded')\n");
-  fs.writeFileSync(path.join(root, "generate.ts"), "export {};\n");
-  fs.writeFileSync(path.join(root, "README.md"), "# not uploaded\n");
   return { root, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 

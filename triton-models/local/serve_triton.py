@@ -3,7 +3,7 @@ integration tests.
 
 Triton's ONNX Runtime backend is not on PyPI, but NVIDIA's nvidia-pytriton package bundles the Triton server
 binary (2.51) with its Python backend. This script binds a Python callable that runs the version's model.onnx
-with ONNX Runtime, under the same contract as triton-models/distilbert_sst2/config.pbtxt: model distilbert_sst2,
+with ONNX Runtime, under the same contract as triton-models/repository/distilbert_sst2/config.pbtxt: model distilbert_sst2,
 inputs input_ids/attention_mask INT64 [-1] (batch dimension implicit), output logits FP32 [2], Triton's dynamic
 batcher, a pinned version, and the tokenizer hash published as the `tokenizer_sha256` parameter. Requests are
 handled by Triton itself (KServe v2 HTTP/gRPC, statistics, metrics); only the model execution is Python.

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Run before `npm start` (root "prestart"): makes sure the default model repository has a model to serve.
-# If triton-models/distilbert_sst2/1/model.onnx is missing, generates the SYNTHETIC base-size DistilBERT
+# If the served version's model.onnx (triton-models/repository/distilbert_sst2/1/) is missing, generates the SYNTHETIC base-size DistilBERT
 # (random weights, real shape and compute, ~256 MiB, a few seconds). It never replaces an existing model.onnx,
 # and it refuses to fill in a version whose model-info.json says it is a real (exported) model.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-version_dir=triton-models/distilbert_sst2/1
+# Sets version_dir (and model_repository, tokenizer) from gateway/src/inference/repository-layout.ts.
+eval "$(node --import tsx triton-models/tools/print-layout.ts)"
 info="$version_dir/model-info.json"
 
 if [ -f "$version_dir/model.onnx" ]; then

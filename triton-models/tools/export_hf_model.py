@@ -9,7 +9,7 @@ contract as the synthetic generator (triton-models/tools/generate-model.ts):
 
 Usage:
   pip install "torch>=2.1" "transformers>=4.40" onnxruntime  # plus "optimum[exporters]" for --method optimum
-  python triton-models/tools/export_hf_model.py --out triton-models/distilbert_sst2/2 \
+  python triton-models/tools/export_hf_model.py --out triton-models/repository/distilbert_sst2/2 \
       [--model-id distilbert-base-uncased-finetuned-sst-2-english] [--revision <commit>] [--method torch|optimum]
   npx tsx triton-models/tools/render-config.ts --variant gpu --version 2   # publish the new tokenizer hash
 """
@@ -55,14 +55,14 @@ def format_json(value: object) -> str:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Export distilbert SST-2 from Hugging Face to ONNX for Triton.")
-    parser.add_argument("--out", required=True, help="version directory, e.g. triton-models/distilbert_sst2/2")
+    parser.add_argument("--out", required=True, help="version directory, e.g. triton-models/repository/distilbert_sst2/2")
     parser.add_argument("--model-id", default=DEFAULT_MODEL_ID)
     parser.add_argument("--revision", default="main", help="pin a commit hash for reproducible exports")
     parser.add_argument("--method", choices=["torch", "optimum"], default="torch")
     args = parser.parse_args()
     out = pathlib.Path(args.out)
     if not re.fullmatch(r"[1-9][0-9]*", out.name):
-        parser.error("--out must end in a numeric Triton version folder, e.g. triton-models/distilbert_sst2/2")
+        parser.error("--out must end in a numeric Triton version folder, e.g. triton-models/repository/distilbert_sst2/2")
     return args
 
 

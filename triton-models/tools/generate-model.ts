@@ -2,7 +2,7 @@
  * Deterministic synthetic DistilBERT SST-2 model for a Triton-layout version directory.
  *
  *   npx tsx triton-models/tools/generate-model.ts --size tiny|base --out <version dir> [--seed N]
- *       [--tokenizer triton-models/tokenizer/tokenizer.json] [--model-version 1]
+ *       [--tokenizer <tokenizer.json; default: the committed one>] [--model-version 1]
  *
  * Writes <out>/model.onnx, <out>/tokenizer.json (copied) and <out>/model-info.json. The same size and seed
  * always give the same model.onnx bytes. The weights are random: predictions are meaningless, and
@@ -12,14 +12,20 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  CHECKOUT_TOKENIZER,
+  MODEL_FILE,
+  MODEL_INFO_FILE,
+  SERVED_MODEL_NAME,
+  TOKENIZER_FILE,
+} from "../../gateway/src/inference/repository-layout";
 import { buildDistilBertGraph } from "./model/distilbert-graph";
 import { writeOnnxModel } from "./model/onnx-writer";
 import { flopsPerToken, isModelSize, MODEL_SIZES, type ModelSize, parameterCount } from "./model/sizes";
 
-export const MODEL_NAME = "distilbert_sst2";
+export const MODEL_NAME = SERVED_MODEL_NAME;
 export const DEFAULT_SEED = 20240917;
-const REPO_ROOT = resolve(__dirname, "..", "..");
-export const DEFAULT_TOKENIZER = join(REPO_ROOT, "triton-models", "tokenizer", "tokenizer.json");
+export const DEFAULT_TOKENIZER = CHECKOUT_TOKENIZER;
 const GENERATOR = "triton-models/tools/generate-model.ts";
 
 /** The model-info.json written next to every model.onnx (synthetic or exported). */
@@ -105,12 +111,12 @@ export function generateModel(options: GenerateOptions): GenerateResult {
     options.modelVersion ?? (/^[1-9]\d*$/.test(basename(options.outDir)) ? basename(options.outDir) : "1");
 
   mkdirSync(options.outDir, { recursive: true });
-  const tokenizerOut = join(options.outDir, "tokenizer.json");
+  const tokenizerOut = join(options.outDir, TOKENIZER_FILE);
   if (resolve(tokenizerOut) !== resolve(tokenizerPath)) copyFileSync(tokenizerPath, tokenizerOut);
   const tokenizerSha256 = sha256File(tokenizerOut);
 
   const { graph, initializers } = buildDistilBertGraph(shape, seed);
-  const modelPath = join(options.outDir, "model.onnx");
+  const modelPath = join(options.outDir, MODEL_FILE);
   const written = writeOnnxModel(modelPath, {
     header: {
       irVersion: 8,
@@ -156,7 +162,7 @@ export function generateModel(options: GenerateOptions): GenerateResult {
     modelBytes: written.bytes,
     generator: GENERATOR,
   };
-  writeFileSync(join(options.outDir, "model-info.json"), formatJson(info));
+  writeFileSync(join(options.outDir, MODEL_INFO_FILE), formatJson(info));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { info, modelPath, seconds };
 }

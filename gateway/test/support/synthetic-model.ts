@@ -7,10 +7,12 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { CHECKOUT_TOKENIZER, PROJECT_ROOT } from "../../src/inference/repository-layout";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
+export const REPO_ROOT = PROJECT_ROOT;
 export const GENERATOR = path.join(REPO_ROOT, "triton-models", "tools", "generate-model.ts");
-export const CANONICAL_TOKENIZER = path.join(REPO_ROOT, "triton-models", "tokenizer", "tokenizer.json");
+/** The one committed tokenizer.json, which every generated model copies. */
+export const CANONICAL_TOKENIZER = CHECKOUT_TOKENIZER;
 export const VENV_PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 /** The tiny model repository that scripts/setup.d/20-models.sh writes for tests. */
 export const TINY_MODEL_REPOSITORY = path.join(REPO_ROOT, ".local", "models", "tiny");
