@@ -14,12 +14,14 @@ import {
   type PhiType,
 } from "../contracts";
 import { type DetectOptions, detect } from "./detect";
-import { nameDictionaries } from "./names";
+import { nameDictionaries } from "./dictionaries";
 import { newRewriteContext, operatorFor, rewriteSpan, shiftDays } from "./operators";
 import type { Span } from "./span";
 
-export { type DetectOptions, detect } from "./detect";
+export { type DetectOptions, defaultRegistry, detect, detectAsync } from "./detect";
+export type { DeidDocument } from "./document";
 export { generaliseZip, shiftDays } from "./operators";
+export { type AnyRecognizer, type AsyncRecognizer, type Recognizer, RecognizerRegistry } from "./recognizer";
 export type { Span } from "./span";
 
 export { DEID_OPERATORS };

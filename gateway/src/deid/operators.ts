@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import type { DeidConfig, DeidOperator, PhiType } from "../contracts";
-import { shiftDate } from "./dates";
+import { shiftDate } from "./date-render";
 import { RESTRICTED_ZIP3 } from "./lexicon";
 import type { Span } from "./span";
 
