@@ -158,6 +158,16 @@ describe("API routes", () => {
     assert.equal(del.headers.allow, "GET, HEAD");
   });
 
+  it("metrics label each request with its route's path template, a 405 included, never the raw URL", async () => {
+    const t = await buildTestApp();
+    await request(t.app).get("/healthz?patient=John+Smith").expect(200);
+    await request(t.app).delete("/readyz").expect(405);
+    const text = await t.metrics.render();
+    assert.match(text, /gateway_http_requests_total\{route="\/healthz",method="GET",status="200"\} 1/);
+    assert.match(text, /gateway_http_requests_total\{route="\/readyz",method="DELETE",status="405"\} 1/);
+    assert.doesNotMatch(text, /John|patient/);
+  });
+
   it("/v1/sentiment answers 503 naming the missing backend instead of predicting anything", async () => {
     const t = await buildTestApp({ backend: undefined });
     const res = await request(t.app)
