@@ -25,7 +25,7 @@ import {
 } from "./results";
 import { measureSubject } from "./runner";
 import { SCENARIOS, type ScenarioName } from "./scenarios";
-import type { LocalContext } from "./servers/local";
+import type { LocalContext } from "./servers/context";
 import type { Subject } from "./subject";
 import { readWorkload, textBodies, tokenizeWorkload } from "./workload";
 

@@ -1,13 +1,9 @@
 /** The named scenarios and the server(s) each one measures, in the order they run. */
-import type { LocalContext } from "./servers/local";
-import {
-  embeddedSubject,
-  expressEchoSubject,
-  fastapiSubject,
-  gatewayInstrumentSubject,
-  hybridSubject,
-  tritonDirectSubject,
-} from "./servers/local";
+import type { LocalContext } from "./servers/context";
+import { expressEchoSubject } from "./servers/echo";
+import { fastapiSubject } from "./servers/fastapi";
+import { embeddedSubject, gatewayInstrumentSubject } from "./servers/gateway";
+import { hybridSubject, tritonDirectSubject } from "./servers/triton";
 import type { Subject } from "./subject";
 
 export const SCENARIO_NAMES = [

@@ -120,3 +120,14 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
     `${opts.name} was not ready at ${opts.readyUrl} within ${opts.readyTimeoutS} s; log ${opts.logFile}:\n${tail(opts.logFile)}`,
   );
 }
+
+/** Node running a TypeScript entry point through tsx, as `npm start` does. */
+export const nodeWithTsx = (script: string) => ({
+  command: process.execPath,
+  args: ["--import", "tsx", script],
+});
+
+export function baseProcessEnv(): Record<string, string | undefined> {
+  // Only what a server needs from our environment: PATH/HOME for tools, nothing of the caller's secrets.
+  return { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? "C.UTF-8" };
+}

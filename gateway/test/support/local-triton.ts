@@ -1,6 +1,7 @@
 /**
  * Starts a real NVIDIA Triton Inference Server (CPU, via nvidia-pytriton's bundled binary) serving a model
- * repository's distilbert_sst2 version, for integration tests: triton-models/local/serve_triton.py from .venv.
+ * repository's distilbert_sst2 version, for integration tests: triton-models/local/serve_triton.py from .venv,
+ * with the command line the benchmark uses too (src/inference/local-triton-command.ts).
  *
  *   const triton = await startLocalTriton({ modelRepository: tinyModelRepository() });
  *   ... requests to triton.url (KServe v2 HTTP) ...
@@ -11,10 +12,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
-import path from "node:path";
+import {
+  LOCAL_TRITON_HOST,
+  localTritonArgs,
+  localTritonOrigin,
+} from "../../src/inference/local-triton-command";
 import { REPO_ROOT, requireVenvPython, tinyModelRepository } from "./synthetic-model";
-
-export const SERVE_TRITON = path.join(REPO_ROOT, "triton-models", "local", "serve_triton.py");
 
 export interface LocalTritonOptions {
   /** Triton-layout repository; default: the tiny synthetic model under .local/models/tiny. */
@@ -43,7 +46,7 @@ export interface LocalTriton {
 
 async function freePort(): Promise<number> {
   const server = createServer();
-  server.listen(0, "127.0.0.1");
+  server.listen(0, LOCAL_TRITON_HOST);
   await once(server, "listening");
   const address = server.address();
   server.close();
@@ -75,27 +78,14 @@ export async function startLocalTriton(options: LocalTritonOptions = {}): Promis
   const modelRepository = options.modelRepository ?? tinyModelRepository();
   const modelVersion = options.modelVersion ?? "1";
   const [httpPort, grpcPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-  const args = [
-    SERVE_TRITON,
-    "--model-repo",
+  const args = localTritonArgs({
     modelRepository,
-    "--model-version",
     modelVersion,
-    "--host",
-    "127.0.0.1",
-    "--http-port",
-    String(httpPort),
-    "--grpc-port",
-    String(grpcPort),
-    "--metrics-port",
-    String(metricsPort),
-    "--batching",
-    options.batching === false ? "off" : "on",
-    "--max-batch-size",
-    String(options.maxBatchSize ?? 16),
-    "--max-queue-delay-us",
-    String(options.maxQueueDelayUs ?? 2000),
-  ];
+    ports: { http: httpPort, grpc: grpcPort, metrics: metricsPort },
+    batching: options.batching !== false,
+    maxBatchSize: options.maxBatchSize ?? 16,
+    maxQueueDelayUs: options.maxQueueDelayUs ?? 2000,
+  });
   const child = spawn(python, args, { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   let output = "";
@@ -106,7 +96,7 @@ export async function startLocalTriton(options: LocalTritonOptions = {}): Promis
   child.stderr?.on("data", append);
   const exited = once(child, "exit").then(() => running.delete(child));
 
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = localTritonOrigin(httpPort);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       killGroup(child, "SIGTERM");
@@ -145,7 +135,7 @@ export async function startLocalTriton(options: LocalTritonOptions = {}): Promis
 
   return {
     url,
-    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    metricsUrl: localTritonOrigin(metricsPort),
     modelName: "distilbert_sst2",
     modelVersion,
     logs: () => output,

@@ -1,0 +1,119 @@
+/**
+ * A real local Triton (triton-models/local/serve_triton.py, CPU) as a subject: sent pre-tokenized KServe v2
+ * requests directly, or behind the gateway (the hybrid product path).
+ */
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  LOCAL_TRITON_LAUNCHER,
+  LOCAL_TRITON_LAUNCHER_PATH,
+  localTritonArgs,
+  localTritonOrigin,
+} from "../../../gateway/src/inference/local-triton-command";
+import type { Subject } from "../subject";
+import { kservePaddedBodies } from "../workload";
+import type { LocalContext } from "./context";
+import { gatewaySubject } from "./gateway";
+import { tritonCounters, tritonPending } from "./metrics";
+import { baseProcessEnv, freePort, type ServerProcess, startServer } from "./process";
+
+// The launcher defaults to one ONNX Runtime thread; the embedded backend and the FastAPI peer use
+// onnxruntime's default (one per core), so Triton gets the same.
+const TRITON_INTRA_OP_THREADS = os.cpus().length;
+const MAX_BATCH_SIZE = 16;
+
+export async function startLocalTriton(
+  ctx: LocalContext,
+  id: string,
+  batching: boolean,
+): Promise<{ proc: ServerProcess; origin: string; metricsOrigin: string }> {
+  if (!existsSync(LOCAL_TRITON_LAUNCHER_PATH)) {
+    throw new Error(`the local Triton launcher ${LOCAL_TRITON_LAUNCHER} is not in this checkout`);
+  }
+  const ports = { http: await freePort(), grpc: await freePort(), metrics: await freePort() };
+  const origin = localTritonOrigin(ports.http);
+  ctx.progress.status(`${id}: starting Triton (dynamic batching ${batching ? "on" : "off"})`);
+  const proc = await startServer({
+    name: `${id} triton`,
+    command: ctx.python,
+    args: localTritonArgs({
+      modelRepository: ctx.model.repository,
+      modelVersion: ctx.model.version,
+      ports,
+      batching,
+      maxBatchSize: MAX_BATCH_SIZE,
+      intraOpThreads: TRITON_INTRA_OP_THREADS,
+    }),
+    cwd: ctx.repoRoot,
+    env: { ...baseProcessEnv() },
+    logFile: path.join(ctx.runDir, `${id}-triton.log`),
+    readyUrl: `${origin}/v2/models/${ctx.model.name}/ready`,
+    readyTimeoutS: 240,
+  });
+  return { proc, origin, metricsOrigin: localTritonOrigin(ports.metrics) };
+}
+
+export async function tritonDirectSubject(ctx: LocalContext, batching: boolean): Promise<Subject> {
+  const id = batching ? "triton-batched" : "triton-unbatched";
+  const { proc, origin, metricsOrigin } = await startLocalTriton(ctx, id, batching);
+  return {
+    id,
+    scenario: id,
+    label: batching ? "Triton, dynamic batching (max 16)" : "Triton, no dynamic batching",
+    description: `A real local Triton Inference Server on CPU (pytriton), sent pre-tokenized, bucket-padded KServe v2 JSON requests directly, as the paper's Triton client did; dynamic batching ${batching ? "on (max batch 16)" : "off"}.`,
+    instrument: null,
+    server: {
+      process: `python ${LOCAL_TRITON_LAUNCHER}`,
+      batching,
+      maxBatchSize: MAX_BATCH_SIZE,
+      maxQueueDelayUs: batching ? 2000 : 0,
+      intraOpThreads: TRITON_INTRA_OP_THREADS,
+    },
+    target: {
+      origin,
+      path: `/v2/models/${ctx.model.name}/infer`,
+      headers: {},
+      bodies: kservePaddedBodies(ctx.workload.items, ctx.workload.padId),
+    },
+    pids: [proc.pid],
+    paddedLengths: ctx.workload.items.map((i) => i.bucket),
+    batchCounters: () => tritonCounters(metricsOrigin, ctx.model),
+    inFlight: () => tritonPending(metricsOrigin, ctx.model),
+    stop: () => proc.stop(),
+  };
+}
+
+export async function hybridSubject(ctx: LocalContext): Promise<Subject> {
+  const triton = await startLocalTriton(ctx, "hybrid", true);
+  try {
+    return await gatewaySubject(ctx, {
+      id: "hybrid",
+      scenario: "hybrid",
+      label: "gateway (JWT + de-id + tokenization) → Triton with dynamic batching",
+      description:
+        "The product path: the gateway authenticates, de-identifies, tokenizes and pads to buckets, then calls a real local Triton (dynamic batching, max 16) over KServe v2.",
+      backendEnv: {
+        BACKEND: "triton",
+        TRITON_URL: triton.origin,
+        // The deployed default (2 s) is a latency budget for a GPU; on a 2-core CPU a queue of batches can take
+        // longer, and this benchmark measures throughput and latency rather than the timeout policy.
+        TRITON_TIMEOUT_MS: "30000",
+        MODEL_REPOSITORY: ctx.model.repository,
+        MODEL_NAME: ctx.model.name,
+        MODEL_VERSION: ctx.model.version,
+      },
+      batchesFrom: { tritonMetricsOrigin: triton.metricsOrigin },
+      extraServers: [triton.proc],
+      server: {
+        process: "node gateway/src/main.ts + Triton",
+        backend: "triton",
+        batching: true,
+        maxBatchSize: MAX_BATCH_SIZE,
+      },
+    });
+  } catch (err) {
+    await triton.proc.stop();
+    throw err;
+  }
+}
