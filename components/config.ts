@@ -7,14 +7,13 @@
  * the `pulumi config set` command that fixes it. Components receive slices of `StackConfig` as arguments and
  * never read config themselves, so tests can drive them with any values.
  */
+import { ALL_SCOPES, isScope, type OAuthScope } from "@clinical-inference/gateway/deployment-contract";
 import * as pulumi from "@pulumi/pulumi";
 import { MODEL_REPOSITORY_DIR } from "../gateway/src/inference/repository-layout";
 
+export type { OAuthScope };
 export type Environment = "dev" | "prod";
 export type NatGatewayStrategy = "single" | "perAz";
-export type OAuthScope = "inference:invoke" | "phi:deidentify";
-
-export const OAUTH_SCOPES: readonly OAuthScope[] = ["inference:invoke", "phi:deidentify"];
 
 /** GPUs per g4dn size; Triton runs one replica per GPU. */
 export const G4DN_GPUS_PER_INSTANCE: Readonly<Record<string, number>> = {
@@ -623,19 +622,15 @@ export function loadConfig(): StackConfig {
           c.problem("oauthClients", `lists clientId "${clientId}" twice`, clientsExample);
           continue;
         }
-        if (
-          !Array.isArray(scopes) ||
-          scopes.length === 0 ||
-          scopes.some((s) => !(OAUTH_SCOPES as readonly unknown[]).includes(s))
-        ) {
+        if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every(isScope)) {
           c.problem(
             "oauthClients",
-            `client "${clientId}" needs scopes from ${OAUTH_SCOPES.join(", ")}`,
+            `client "${clientId}" needs scopes from ${ALL_SCOPES.join(", ")}`,
             clientsExample,
           );
           continue;
         }
-        oauthClients.push({ clientId, scopes: [...new Set(scopes as OAuthScope[])] });
+        oauthClients.push({ clientId, scopes: [...new Set(scopes)] });
       }
     }
   }

@@ -1,10 +1,29 @@
+import {
+  type BACKEND_KINDS,
+  DEFAULT_AUDIENCE,
+  DEFAULT_HOST,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  GATEWAY_ENV as E,
+  GATEWAY_PORTS,
+  MOUNTS,
+  mountedPath,
+  PRODUCTION_NODE_ENV,
+} from "@clinical-inference/gateway/deployment-contract";
 import * as k8s from "@pulumi/kubernetes";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { type GatewayAuthWiring, sha256Hex } from "./jwt-keys";
+import { type GatewayAuthWiring, SECRET_FILE_MODE, sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import {
+  clusterIpService,
+  containerPorts,
+  httpProbe,
+  onePodDisruptionBudget,
+  prometheusScrapeAnnotations,
+  spreadAcross,
+} from "./workload-builders";
 
 /**
  * The gateway: the only workload reachable from outside (through the ALB), configured through the gateway's
@@ -15,13 +34,10 @@ import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from
  * in-flight requests for at most SHUTDOWN_TIMEOUT_MS, all inside terminationGracePeriodSeconds.
  */
 
-export const GATEWAY_PORTS = { http: 8080, metrics: 9090 } as const;
+export { GATEWAY_PORTS };
 export const GATEWAY_UID = 10001;
 export const GATEWAY_PRESTOP_SLEEP_S = 20;
-export const GATEWAY_SHUTDOWN_TIMEOUT_MS = 25000;
 export const GATEWAY_GRACE_S = 60;
-export const GATEWAY_AUDIENCE = "clinical-inference";
-export const DEID_KEY_MOUNT = { dir: "/etc/gateway/deid", file: "deid.key" } as const;
 
 export interface GatewayArgs {
   provider: k8s.Provider;
@@ -58,21 +74,6 @@ export class Gateway extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("clinical:workloads:Gateway", name, {}, opts);
     const { minReplicas, maxReplicas } = args;
-    if (
-      !Number.isInteger(minReplicas) ||
-      minReplicas < 1 ||
-      !Number.isInteger(maxReplicas) ||
-      maxReplicas < minReplicas
-    ) {
-      throw new Error(
-        `gatewayMinReplicas/gatewayMaxReplicas must be whole numbers with 1 <= min <= max, got ${minReplicas}/${maxReplicas}`,
-      );
-    }
-    if (!/^[1-9]\d*$/.test(args.modelVersion)) {
-      throw new Error(
-        `modelVersion must be a positive integer (Triton version directory), got "${args.modelVersion}"`,
-      );
-    }
     const child = { parent: this, provider: args.provider };
     const identity = { name: "gateway", component: "api-gateway" };
     const labels = standardLabels(identity);
@@ -86,7 +87,7 @@ export class Gateway extends pulumi.ComponentResource {
       {
         metadata: { name: "gateway-deid-key", namespace: args.namespace, labels },
         type: "Opaque",
-        stringData: { [DEID_KEY_MOUNT.file]: deidKey.base64 },
+        stringData: { [MOUNTS.deidKey.file]: deidKey.base64 },
       },
       child,
     );
@@ -95,18 +96,19 @@ export class Gateway extends pulumi.ComponentResource {
     );
 
     const managedEnv: inputs.core.v1.EnvVar[] = [
-      { name: "NODE_ENV", value: "production" },
-      { name: "HOST", value: "0.0.0.0" },
-      { name: "PORT", value: String(GATEWAY_PORTS.http) },
-      { name: "METRICS_PORT", value: String(GATEWAY_PORTS.metrics) },
-      { name: "JWT_AUDIENCE", value: GATEWAY_AUDIENCE },
+      { name: E.NODE_ENV, value: PRODUCTION_NODE_ENV },
+      { name: E.HOST, value: DEFAULT_HOST },
+      { name: E.PORT, value: String(GATEWAY_PORTS.http) },
+      { name: E.METRICS_PORT, value: String(GATEWAY_PORTS.metrics) },
+      { name: E.JWT_AUDIENCE, value: DEFAULT_AUDIENCE },
       ...args.auth.env,
-      { name: "BACKEND", value: "triton" },
-      { name: "TRITON_URL", value: args.tritonUrl },
-      { name: "MODEL_NAME", value: args.modelName },
-      { name: "MODEL_VERSION", value: args.modelVersion },
-      { name: "SHUTDOWN_TIMEOUT_MS", value: String(GATEWAY_SHUTDOWN_TIMEOUT_MS) },
-      { name: "DEID_KEY_FILE", value: `${DEID_KEY_MOUNT.dir}/${DEID_KEY_MOUNT.file}` },
+      { name: E.BACKEND, value: "triton" satisfies (typeof BACKEND_KINDS)[number] },
+      { name: E.TRITON_URL, value: args.tritonUrl },
+      { name: E.MODEL_NAME, value: args.modelName },
+      { name: E.MODEL_VERSION, value: args.modelVersion },
+      // Stated although it is the gateway's default: terminationGracePeriodSeconds is sized around it.
+      { name: E.SHUTDOWN_TIMEOUT_MS, value: String(DEFAULT_SHUTDOWN_TIMEOUT_MS) },
+      { name: E.DEID_KEY_FILE, value: mountedPath(MOUNTS.deidKey) },
     ];
     const managedNames = new Set(managedEnv.map((e) => e.name as string));
     for (const key of Object.keys(args.extraEnv ?? {})) {
@@ -119,7 +121,6 @@ export class Gateway extends pulumi.ComponentResource {
       ...Object.entries(args.extraEnv ?? {}).map(([name, value]) => ({ name, value })),
     ];
 
-    const probe = (path: string) => ({ httpGet: { path, port: "http" } });
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -135,9 +136,7 @@ export class Gateway extends pulumi.ComponentResource {
               labels: standardLabels({ ...identity, version: args.imageTag }),
               annotations: {
                 "clinical-inference/auth-checksum": checksum,
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": String(GATEWAY_PORTS.metrics),
-                "prometheus.io/path": "/metrics",
+                ...prometheusScrapeAnnotations(GATEWAY_PORTS.metrics),
               },
             },
             spec: {
@@ -146,20 +145,8 @@ export class Gateway extends pulumi.ComponentResource {
               terminationGracePeriodSeconds: GATEWAY_GRACE_S,
               securityContext: restrictedPodSecurityContext(GATEWAY_UID),
               topologySpreadConstraints: [
-                {
-                  maxSkew: 1,
-                  topologyKey: "topology.kubernetes.io/zone",
-                  whenUnsatisfiable: "DoNotSchedule",
-                  labelSelector: { matchLabels: this.podSelector },
-                  matchLabelKeys: ["pod-template-hash"],
-                },
-                {
-                  maxSkew: 1,
-                  topologyKey: "kubernetes.io/hostname",
-                  whenUnsatisfiable: "ScheduleAnyway",
-                  labelSelector: { matchLabels: this.podSelector },
-                  matchLabelKeys: ["pod-template-hash"],
-                },
+                spreadAcross("topology.kubernetes.io/zone", "DoNotSchedule", this.podSelector),
+                spreadAcross("kubernetes.io/hostname", "ScheduleAnyway", this.podSelector),
               ],
               containers: [
                 {
@@ -167,10 +154,7 @@ export class Gateway extends pulumi.ComponentResource {
                   image: args.image,
                   imagePullPolicy: "IfNotPresent",
                   env,
-                  ports: [
-                    { name: "http", containerPort: GATEWAY_PORTS.http, protocol: "TCP" },
-                    { name: "metrics", containerPort: GATEWAY_PORTS.metrics, protocol: "TCP" },
-                  ],
+                  ports: containerPorts(GATEWAY_PORTS),
                   resources: {
                     requests: {
                       cpu: args.resources?.cpu ?? "500m",
@@ -181,31 +165,28 @@ export class Gateway extends pulumi.ComponentResource {
                       memory: args.resources?.memoryLimit ?? "512Mi",
                     },
                   },
-                  startupProbe: {
-                    ...probe("/healthz"),
+                  startupProbe: httpProbe("/healthz", {
                     periodSeconds: 2,
                     failureThreshold: 30,
                     timeoutSeconds: 2,
-                  },
-                  readinessProbe: {
-                    ...probe("/readyz"),
+                  }),
+                  readinessProbe: httpProbe("/readyz", {
                     periodSeconds: 5,
                     failureThreshold: 2,
                     timeoutSeconds: 2,
-                  },
-                  livenessProbe: {
-                    ...probe("/healthz"),
+                  }),
+                  livenessProbe: httpProbe("/healthz", {
                     periodSeconds: 10,
                     failureThreshold: 3,
                     timeoutSeconds: 2,
-                  },
+                  }),
                   lifecycle: { preStop: { sleep: { seconds: GATEWAY_PRESTOP_SLEEP_S } } },
                   securityContext: restrictedContainerSecurityContext(GATEWAY_UID, {
                     readOnlyRootFilesystem: true,
                   }),
                   volumeMounts: [
                     { name: "tmp", mountPath: "/tmp" },
-                    { name: "deid-key", mountPath: DEID_KEY_MOUNT.dir, readOnly: true },
+                    { name: "deid-key", mountPath: MOUNTS.deidKey.dir, readOnly: true },
                     ...args.auth.volumeMounts,
                   ],
                 },
@@ -214,7 +195,7 @@ export class Gateway extends pulumi.ComponentResource {
                 { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
                 {
                   name: "deid-key",
-                  secret: { secretName: this.deidKeySecret.metadata.name, defaultMode: 0o440 },
+                  secret: { secretName: this.deidKeySecret.metadata.name, defaultMode: SECRET_FILE_MODE },
                 },
                 ...args.auth.volumes,
               ],
@@ -225,19 +206,12 @@ export class Gateway extends pulumi.ComponentResource {
       { ...child, dependsOn: args.dependsOn },
     );
 
-    this.service = new k8s.core.v1.Service(
+    const meta = { name: this.serviceName, namespace: args.namespace, labels };
+    this.service = clusterIpService(
       `${name}-service`,
-      {
-        metadata: { name: this.serviceName, namespace: args.namespace, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: this.podSelector,
-          ports: [
-            { name: "http", port: GATEWAY_PORTS.http, targetPort: "http", protocol: "TCP" },
-            { name: "metrics", port: GATEWAY_PORTS.metrics, targetPort: "metrics", protocol: "TCP" },
-          ],
-        },
-      },
+      meta,
+      this.podSelector,
+      GATEWAY_PORTS,
       // Pulumi waits for ready endpoints, and gateway pods only start once Triton is ready (up to 30 minutes).
       { ...child, customTimeouts: { create: "40m", update: "40m" } },
     );
@@ -275,18 +249,7 @@ export class Gateway extends pulumi.ComponentResource {
       child,
     );
 
-    this.pdb = new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      {
-        metadata: { name: "gateway", namespace: args.namespace, labels },
-        spec: {
-          maxUnavailable: 1,
-          selector: { matchLabels: this.podSelector },
-          unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-      },
-      child,
-    );
+    this.pdb = onePodDisruptionBudget(`${name}-pdb`, meta, this.podSelector, child);
     this.registerOutputs({});
   }
 }

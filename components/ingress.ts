@@ -84,8 +84,8 @@ export interface AlbControllerArgs {
   region: pulumi.Input<string>;
   vpcId: pulumi.Input<string>;
   oidcProviderArn: pulumi.Input<string>;
-  /** Issuer URL of the cluster's OIDC provider, with or without https://. */
-  oidcProviderUrl: pulumi.Input<string>;
+  /** Issuer of the cluster's OIDC provider, with or without https://. */
+  oidcIssuer: pulumi.Input<string>;
   chartVersion: string;
   /** E.g. the node groups: the controller's pods must be schedulable for the release to succeed. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
@@ -106,7 +106,7 @@ export class AlbController extends pulumi.ComponentResource {
         description: "AWS Load Balancer Controller (IRSA: kube-system/aws-load-balancer-controller only)",
         assumeRolePolicy: serviceAccountTrustPolicy({
           oidcProviderArn: args.oidcProviderArn,
-          oidcIssuer: args.oidcProviderUrl,
+          oidcIssuer: args.oidcIssuer,
           namespace: ALB_CONTROLLER.namespace,
           serviceAccount: ALB_CONTROLLER.serviceAccount,
         }),

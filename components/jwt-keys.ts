@@ -1,4 +1,14 @@
-import { createHash, createPublicKey, type JsonWebKey, scryptSync } from "node:crypto";
+import { createHash, createPublicKey, type JsonWebKey } from "node:crypto";
+import {
+  type ClientsFile,
+  GATEWAY_ENV,
+  hashSecret,
+  MIN_CLIENT_SECRET_CHARS,
+  MOUNTS,
+  mountedPath,
+  type OAuthScope,
+  SCRYPT_DEFAULTS,
+} from "@clinical-inference/gateway/deployment-contract";
 import * as k8s from "@pulumi/kubernetes";
 import type * as inputs from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,7 +33,7 @@ import { standardLabels } from "./labels";
 
 export interface OAuthClient {
   clientId: string;
-  scopes: string[];
+  scopes: OAuthScope[];
 }
 
 export type TokenAuthority =
@@ -54,16 +64,9 @@ export interface GatewayAuthWiring {
   checksum: pulumi.Output<string>;
 }
 
-export const SCRYPT_PARAMS = { N: 16384, r: 8, p: 1, keyBytes: 32, saltBytes: 16 } as const;
 export const SIGNING_ALGORITHM = "ES256";
-export const MOUNTS = {
-  signingKey: { dir: "/etc/gateway/signing", file: "private-key.pem" },
-  clients: { dir: "/etc/gateway/clients", file: "clients.json" },
-  jwks: { dir: "/etc/gateway/jwks", file: "jwks.json" },
-} as const;
 /** Owner+group read only; the gateway reads them through its fsGroup. */
-const SECRET_FILE_MODE = 0o440;
-const MIN_CLIENT_SECRET_CHARS = 16;
+export const SECRET_FILE_MODE = 0o440;
 
 /** RFC 7638 JWK thumbprint (SHA-256, base64url) over the required members in lexicographic order. */
 export function jwkThumbprint(jwk: JsonWebKey): string {
@@ -102,13 +105,6 @@ export function publicJwks(
   return JSON.stringify({ keys });
 }
 
-/** `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>`, the format OAUTH_CLIENTS_FILE expects. */
-export function scryptSecretHash(secret: string, salt: Buffer): string {
-  const { N, r, p, keyBytes } = SCRYPT_PARAMS;
-  const hash = scryptSync(secret, salt, keyBytes, { N, r, p, maxmem: 256 * N * r * p });
-  return `scrypt$${N}$${r}$${p}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
-}
-
 export function sha256Hex(...parts: string[]): string {
   const hash = createHash("sha256");
   for (const part of parts) hash.update(String(part.length)).update(":").update(part);
@@ -140,8 +136,8 @@ export class JwtKeys extends pulumi.ComponentResource {
       this.jwksUrl = authority.jwksUrl;
       this.wiring = {
         env: [
-          { name: "JWT_ISSUER", value: authority.issuer },
-          { name: "JWT_JWKS_URL", value: authority.jwksUrl },
+          { name: GATEWAY_ENV.JWT_ISSUER, value: authority.issuer },
+          { name: GATEWAY_ENV.JWT_JWKS_URL, value: authority.jwksUrl },
         ],
         volumes: [],
         volumeMounts: [],
@@ -186,30 +182,31 @@ export class JwtKeys extends pulumi.ComponentResource {
       (client) =>
         new random.RandomBytes(
           `${name}-salt-${client.clientId}`,
-          { length: SCRYPT_PARAMS.saltBytes },
+          { length: SCRYPT_DEFAULTS.saltBytes },
           { parent: this },
         ).base64,
     );
     const clientsJson = pulumi
       .all([pulumi.output(authority.clientSecrets ?? {}), pulumi.all(salts)])
-      .apply(([secrets, saltsB64]) =>
-        JSON.stringify({
-          clients: authority.clients.map((client, i) => {
-            const secret = (secrets as Record<string, string>)[client.clientId];
-            if (typeof secret !== "string" || secret.length < MIN_CLIENT_SECRET_CHARS) {
-              throw new Error(
-                `oauthClientSecrets has no secret of at least ${MIN_CLIENT_SECRET_CHARS} characters for OAuth ` +
-                  `client "${client.clientId}": pulumi config set --secret --path 'oauthClientSecrets.${client.clientId}' <secret>`,
-              );
-            }
-            return {
-              client_id: client.clientId,
-              secret_hash: scryptSecretHash(secret, Buffer.from(saltsB64[i] as string, "base64")),
-              scopes: client.scopes,
-            };
-          }),
-        }),
-      );
+      .apply(async ([secrets, saltsB64]) => {
+        const clients: ClientsFile["clients"] = [];
+        for (const [i, client] of authority.clients.entries()) {
+          const secret = (secrets as Record<string, string>)[client.clientId];
+          if (typeof secret !== "string" || secret.length < MIN_CLIENT_SECRET_CHARS) {
+            throw new Error(
+              `oauthClientSecrets has no secret of at least ${MIN_CLIENT_SECRET_CHARS} characters for OAuth ` +
+                `client "${client.clientId}": pulumi config set --secret --path 'oauthClientSecrets.${client.clientId}' <secret>`,
+            );
+          }
+          const salt = Buffer.from(saltsB64[i] as string, "base64");
+          clients.push({
+            client_id: client.clientId,
+            secret_hash: await hashSecret(secret, { salt }),
+            scopes: client.scopes,
+          });
+        }
+        return JSON.stringify({ clients } satisfies ClientsFile);
+      });
     const secretClientsJson = pulumi.secret(clientsJson);
 
     const signingKeySecret = new k8s.core.v1.Secret(
@@ -249,11 +246,11 @@ export class JwtKeys extends pulumi.ComponentResource {
 
     this.wiring = {
       env: [
-        { name: "JWT_ISSUER", value: authority.issuer },
-        { name: "JWT_ALGORITHMS", value: SIGNING_ALGORITHM },
-        { name: "JWT_JWKS_FILE", value: `${MOUNTS.jwks.dir}/${MOUNTS.jwks.file}` },
-        { name: "OAUTH_SIGNING_KEY_FILE", value: `${MOUNTS.signingKey.dir}/${MOUNTS.signingKey.file}` },
-        { name: "OAUTH_CLIENTS_FILE", value: `${MOUNTS.clients.dir}/${MOUNTS.clients.file}` },
+        { name: GATEWAY_ENV.JWT_ISSUER, value: authority.issuer },
+        { name: GATEWAY_ENV.JWT_ALGORITHMS, value: SIGNING_ALGORITHM },
+        { name: GATEWAY_ENV.JWT_JWKS_FILE, value: mountedPath(MOUNTS.jwks) },
+        { name: GATEWAY_ENV.OAUTH_SIGNING_KEY_FILE, value: mountedPath(MOUNTS.signingKey) },
+        { name: GATEWAY_ENV.OAUTH_CLIENTS_FILE, value: mountedPath(MOUNTS.clients) },
       ],
       volumes: [
         {

@@ -19,10 +19,9 @@ import { standardLabels } from "./labels";
  */
 export interface NetworkPoliciesArgs {
   provider: k8s.Provider;
+  /** The Namespace objects' names (Outputs), so policies wait for their namespaces; also selector values. */
   gatewayNamespace: pulumi.Input<string>;
   tritonNamespace: pulumi.Input<string>;
-  /** Plain names: they become label selector values. */
-  gatewayNamespaceName: string;
   monitoringNamespace: string;
   vpcCidr: pulumi.Input<string>;
   gatewayPodSelector: Record<string, string>;
@@ -97,7 +96,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
           {
             from: [
               {
-                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: args.gatewayNamespaceName } },
+                namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: args.gatewayNamespace } },
                 podSelector: { matchLabels: args.gatewayPodSelector },
               },
             ],

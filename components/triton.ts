@@ -3,6 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import {
+  clusterIpService,
+  containerPorts,
+  httpProbe,
+  onePodDisruptionBudget,
+  prometheusScrapeAnnotations,
+  spreadAcross,
+} from "./workload-builders";
 
 /**
  * NVIDIA Triton Inference Server on the GPU pool, reachable only inside the cluster.
@@ -31,22 +39,22 @@ export const TRITON_STARTUP = { periodSeconds: 10, failureThreshold: 90 } as con
 export interface TritonArgs {
   provider: k8s.Provider;
   namespace: pulumi.Input<string>;
-  /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
+  /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 (validated by components/config.ts). */
   image: string;
   replicas: number;
   serviceAccountName: string;
   /** IAM role (IRSA) allowed to read the model bucket; trusted for exactly namespace/serviceAccountName. */
   roleArn: pulumi.Input<string>;
   region: pulumi.Input<string>;
-  modelBucket: pulumi.Input<string>;
-  /** Key prefix of the model repository in the bucket, without leading/trailing slash. */
-  modelPrefix: string;
+  /** s3://<bucket>/<prefix>: Triton's --model-repository (ModelRepository.repositoryUri). */
+  repositoryUri: pulumi.Input<string>;
   modelName: string;
   /** Version directory the gateway pins (MODEL_VERSION). */
   modelVersion: string;
-  maxBatchSize: number;
-  tensorrtFp16: boolean;
-  /** The model's config.pbtxt as uploaded to the repository; part of the rollout checksum. */
+  /**
+   * The model's config.pbtxt as uploaded to the repository (batch size and TensorRT settings included);
+   * part of the rollout checksum.
+   */
   modelConfig: pulumi.Input<string>;
   /** Memory-backed /dev/shm size (Python backend and large tensors use it). Default "1Gi". */
   shmSize?: string;
@@ -54,8 +62,6 @@ export interface TritonArgs {
   /** What must exist before pods start, e.g. the uploaded model repository and the GPU node group. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
-
-const IMAGE = /^nvcr\.io\/nvidia\/tritonserver:\d{2}\.\d{2}-py3$/;
 
 export function tritonArgs(repositoryUri: string, modelName: string): string[] {
   return [
@@ -85,17 +91,6 @@ export class Triton extends pulumi.ComponentResource {
 
   constructor(name: string, args: TritonArgs, opts?: pulumi.ComponentResourceOptions) {
     super("clinical:workloads:Triton", name, {}, opts);
-    if (!IMAGE.test(args.image)) {
-      throw new Error(
-        `tritonImage must be a pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3, got "${args.image}"`,
-      );
-    }
-    if (!Number.isInteger(args.replicas) || args.replicas < 1) {
-      throw new Error(`tritonReplicas must be a positive whole number, got ${args.replicas}`);
-    }
-    if (/^\/|\/$/.test(args.modelPrefix)) {
-      throw new Error(`modelPrefix must not start or end with "/", got "${args.modelPrefix}"`);
-    }
     const child = { parent: this, provider: args.provider };
     const imageTag = args.image.split(":")[1] as string;
     const identity = { name: "triton", component: "inference-server" };
@@ -116,21 +111,10 @@ export class Triton extends pulumi.ComponentResource {
       child,
     );
 
-    const repositoryUri = pulumi.interpolate`s3://${args.modelBucket}/${args.modelPrefix}`;
+    const repositoryUri = pulumi.output(args.repositoryUri);
     const modelChecksum = pulumi
       .all([repositoryUri, args.modelConfig])
-      .apply(([uri, config]) =>
-        sha256Hex(
-          uri,
-          args.modelName,
-          args.modelVersion,
-          String(args.maxBatchSize),
-          String(args.tensorrtFp16),
-          config,
-        ),
-      );
-
-    const probe = (path: string) => ({ httpGet: { path, port: "http" } });
+      .apply(([uri, config]) => sha256Hex(uri, args.modelName, args.modelVersion, config));
     this.deployment = new k8s.apps.v1.Deployment(
       `${name}-deployment`,
       {
@@ -147,9 +131,7 @@ export class Triton extends pulumi.ComponentResource {
               annotations: {
                 "clinical-inference/model-checksum": modelChecksum,
                 "clinical-inference/model": `${args.modelName}:${args.modelVersion}`,
-                "prometheus.io/scrape": "true",
-                "prometheus.io/port": String(TRITON_PORTS.metrics),
-                "prometheus.io/path": "/metrics",
+                ...prometheusScrapeAnnotations(TRITON_PORTS.metrics),
               },
             },
             spec: {
@@ -173,13 +155,7 @@ export class Triton extends pulumi.ComponentResource {
                 },
               },
               topologySpreadConstraints: [
-                {
-                  maxSkew: 1,
-                  topologyKey: "topology.kubernetes.io/zone",
-                  whenUnsatisfiable: "ScheduleAnyway",
-                  labelSelector: { matchLabels: this.podSelector },
-                  matchLabelKeys: ["pod-template-hash"],
-                },
+                spreadAcross("topology.kubernetes.io/zone", "ScheduleAnyway", this.podSelector),
               ],
               containers: [
                 {
@@ -192,11 +168,7 @@ export class Triton extends pulumi.ComponentResource {
                     { name: "AWS_DEFAULT_REGION", value: args.region },
                     { name: "AWS_REGION", value: args.region },
                   ],
-                  ports: [
-                    { name: "http", containerPort: TRITON_PORTS.http, protocol: "TCP" },
-                    { name: "grpc", containerPort: TRITON_PORTS.grpc, protocol: "TCP" },
-                    { name: "metrics", containerPort: TRITON_PORTS.metrics, protocol: "TCP" },
-                  ],
+                  ports: containerPorts(TRITON_PORTS),
                   resources: {
                     requests: {
                       cpu: args.resources?.cpu ?? "2",
@@ -206,19 +178,17 @@ export class Triton extends pulumi.ComponentResource {
                     limits: { memory: args.resources?.memoryLimit ?? "12Gi", "nvidia.com/gpu": "1" },
                   },
                   // The HTTP endpoints only answer once the model is loaded (and any TensorRT engine built).
-                  startupProbe: { ...probe("/v2/health/live"), ...TRITON_STARTUP, timeoutSeconds: 5 },
-                  readinessProbe: {
-                    ...probe("/v2/health/ready"),
+                  startupProbe: httpProbe("/v2/health/live", { ...TRITON_STARTUP, timeoutSeconds: 5 }),
+                  readinessProbe: httpProbe("/v2/health/ready", {
                     periodSeconds: 5,
                     timeoutSeconds: 3,
                     failureThreshold: 3,
-                  },
-                  livenessProbe: {
-                    ...probe("/v2/health/live"),
+                  }),
+                  livenessProbe: httpProbe("/v2/health/live", {
                     periodSeconds: 10,
                     timeoutSeconds: 5,
                     failureThreshold: 6,
-                  },
+                  }),
                   // Keeps serving while endpoints controllers and kube-proxy drop the pod; then SIGTERM starts
                   // Triton's own drain, bounded by --exit-timeout-secs.
                   lifecycle: { preStop: { sleep: { seconds: TRITON_PRESTOP_SLEEP_S } } },
@@ -239,36 +209,16 @@ export class Triton extends pulumi.ComponentResource {
       { ...child, customTimeouts: { create: "30m", update: "30m" }, dependsOn: args.dependsOn },
     );
 
-    this.service = new k8s.core.v1.Service(
+    const meta = { name: this.serviceName, namespace: args.namespace, labels };
+    this.service = clusterIpService(
       `${name}-service`,
-      {
-        metadata: { name: this.serviceName, namespace: args.namespace, labels },
-        spec: {
-          type: "ClusterIP",
-          selector: this.podSelector,
-          ports: [
-            { name: "http", port: TRITON_PORTS.http, targetPort: "http", protocol: "TCP" },
-            { name: "grpc", port: TRITON_PORTS.grpc, targetPort: "grpc", protocol: "TCP" },
-            { name: "metrics", port: TRITON_PORTS.metrics, targetPort: "metrics", protocol: "TCP" },
-          ],
-        },
-      },
+      meta,
+      this.podSelector,
+      TRITON_PORTS,
       // Pulumi waits for ready endpoints on a Service; the first Triton start can outlast the 10-minute default.
       { ...child, customTimeouts: { create: "30m", update: "30m" } },
     );
-
-    this.pdb = new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      {
-        metadata: { name: "triton", namespace: args.namespace, labels },
-        spec: {
-          maxUnavailable: 1,
-          selector: { matchLabels: this.podSelector },
-          unhealthyPodEvictionPolicy: "AlwaysAllow",
-        },
-      },
-      child,
-    );
+    this.pdb = onePodDisruptionBudget(`${name}-pdb`, meta, this.podSelector, child);
 
     this.url = pulumi.interpolate`http://${this.service.metadata.name}.${this.service.metadata.namespace}.svc.cluster.local:${TRITON_PORTS.http}`;
     this.registerOutputs({ url: this.url });

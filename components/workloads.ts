@@ -2,6 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadConfig } from "./config";
 import { GATEWAY_PORTS, Gateway } from "./gateway";
+import type { ImageRegistry } from "./image-registry";
 import { AlbController, GatewayIngress, tlsSettings } from "./ingress";
 import { JwtKeys, type TokenAuthority } from "./jwt-keys";
 import { Namespaces } from "./namespaces";
@@ -30,15 +31,14 @@ export interface WorkloadsArgs {
   vpcCidr: pulumi.Input<string>;
   /** IAM OIDC provider of the cluster, for the ALB controller's IRSA role. */
   oidcProviderArn: pulumi.Input<string>;
-  /** Its issuer URL (https://oidc.eks.<region>.amazonaws.com/id/<id>), with or without the scheme. */
-  oidcProviderUrl: pulumi.Input<string>;
-  modelBucketName: pulumi.Input<string>;
-  /** Key prefix of the Triton model repository inside the bucket. */
-  modelPrefix: string;
+  /** Its issuer (oidc.eks.<region>.amazonaws.com/id/<id>), with or without https://. */
+  oidcIssuer: pulumi.Input<string>;
+  /** s3://<bucket>/<prefix> of the uploaded model repository (ModelRepository.repositoryUri). */
+  modelRepositoryUri: pulumi.Input<string>;
   /** IRSA role that may read the model bucket, trusted for settings.namespaces.triton/settings.triton.serviceAccountName. */
   tritonRoleArn: pulumi.Input<string>;
-  /** ECR repository URL of the gateway image (without tag). */
-  ecrRepositoryUrl: pulumi.Input<string>;
+  /** Where the gateway image lives: the stack's ImageRegistry. */
+  imageRegistry: Pick<ImageRegistry, "imageReference">;
   /** Text of the model's config.pbtxt as uploaded: a change rolls Triton. */
   modelConfig: pulumi.Input<string>;
   /** Cluster minor version, e.g. "1.33", to pin the Pod Security Standards version; default "latest". */
@@ -107,7 +107,7 @@ export class Workloads extends pulumi.ComponentResource {
         region: args.region,
         vpcId: args.vpcId,
         oidcProviderArn: args.oidcProviderArn,
-        oidcProviderUrl: args.oidcProviderUrl,
+        oidcIssuer: args.oidcIssuer,
         chartVersion: s.ingress.albControllerChartVersion,
         dependsOn: args.dependsOn,
       },
@@ -130,12 +130,9 @@ export class Workloads extends pulumi.ComponentResource {
         serviceAccountName: s.triton.serviceAccountName,
         roleArn: args.tritonRoleArn,
         region: args.region,
-        modelBucket: args.modelBucketName,
-        modelPrefix: args.modelPrefix,
+        repositoryUri: args.modelRepositoryUri,
         modelName: s.triton.modelName,
         modelVersion: s.triton.modelVersion,
-        maxBatchSize: s.triton.maxBatchSize,
-        tensorrtFp16: s.triton.tensorrtFp16,
         modelConfig: args.modelConfig,
         dependsOn: args.dependsOn,
       },
@@ -147,7 +144,7 @@ export class Workloads extends pulumi.ComponentResource {
       {
         provider: args.provider,
         namespace: this.namespaces.gatewayName,
-        image: pulumi.interpolate`${args.ecrRepositoryUrl}:${imageTag}`,
+        image: args.imageRegistry.imageReference(imageTag),
         imageTag,
         minReplicas: s.gateway.minReplicas,
         maxReplicas: s.gateway.maxReplicas,
@@ -182,7 +179,6 @@ export class Workloads extends pulumi.ComponentResource {
         provider: args.provider,
         gatewayNamespace: this.namespaces.gatewayName,
         tritonNamespace: this.namespaces.tritonName,
-        gatewayNamespaceName: s.namespaces.gateway,
         monitoringNamespace: s.monitoring.namespace,
         vpcCidr: args.vpcCidr,
         gatewayPodSelector: this.gateway.podSelector,
@@ -233,9 +229,11 @@ export class Workloads extends pulumi.ComponentResource {
   }
 }
 
-const TRITON_IMAGE = /^nvcr\.io\/nvidia\/tritonserver:\d{2}\.\d{2}-py3$/;
-
-/** Throws a RunError listing every setting the layer cannot deploy; returns the gateway image tag. */
+/**
+ * Throws a RunError when there is no gateway image to run, the one thing this layer needs that config leaves
+ * optional (the AWS layer deploys without it). Every value itself was validated by components/config.ts.
+ * Returns the gateway image tag.
+ */
 export function checkSettings(s: WorkloadSettings): string {
   const problems: string[] = [];
   const imageTag = s.gateway.imageTag ?? "";
@@ -245,56 +243,17 @@ export function checkSettings(s: WorkloadSettings): string {
         "pulumi config set gatewayImageTag <tag>",
     );
   }
-  if (!TRITON_IMAGE.test(s.triton.image)) {
-    problems.push(
-      `tritonImage must be a pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3, got "${s.triton.image}"`,
-    );
-  }
-  if (!Number.isInteger(s.triton.replicas) || s.triton.replicas < 1) {
-    problems.push(`tritonReplicas must be a positive whole number, got ${s.triton.replicas}`);
-  }
-  if (!/^[1-9]\d*$/.test(s.triton.modelVersion)) {
-    problems.push(
-      `modelVersion must be a positive integer (Triton version directory), got "${s.triton.modelVersion}"`,
-    );
-  }
-  const { minReplicas, maxReplicas } = s.gateway;
-  if (
-    !Number.isInteger(minReplicas) ||
-    minReplicas < 1 ||
-    !Number.isInteger(maxReplicas) ||
-    maxReplicas < minReplicas
-  ) {
-    problems.push(
-      `gatewayMinReplicas/gatewayMaxReplicas must be whole numbers with 1 <= min <= max, got ${minReplicas}/${maxReplicas}`,
-    );
-  }
-  if (s.namespaces.gateway === s.namespaces.triton) {
-    problems.push(
-      `gateway and Triton must run in different namespaces (both are "${s.namespaces.gateway}"): network ` +
-        "isolation between them is per namespace",
-    );
-  }
-  const external = s.auth.jwtIssuer !== undefined || s.auth.jwtJwksUrl !== undefined;
-  if (!external && s.auth.oauthClients.length > 0 && s.auth.oauthClientSecrets === undefined) {
-    problems.push(
-      "oauthClients are configured but oauthClientSecrets is not: set each client's secret with " +
-        "pulumi config set --secret --path 'oauthClientSecrets.<clientId>' <secret>",
-    );
-  }
   if (problems.length > 0)
     throw new pulumi.RunError(`Invalid workloads settings:\n  - ${problems.join("\n  - ")}`);
   return imageTag;
 }
 
-/** External IdP when both jwtIssuer and jwtJwksUrl are set; stack-issued tokens when neither is. */
+/**
+ * External IdP when jwtIssuer and jwtJwksUrl are set (config accepts them only together); stack-issued tokens
+ * otherwise.
+ */
 export function tokenAuthority(auth: WorkloadSettings["auth"], defaultIssuer: string): TokenAuthority {
   const { jwtIssuer, jwtJwksUrl } = auth;
-  if ((jwtIssuer === undefined) !== (jwtJwksUrl === undefined)) {
-    throw new pulumi.RunError(
-      "jwtIssuer and jwtJwksUrl must be set together (external IdP) or both left unset",
-    );
-  }
   if (jwtIssuer !== undefined && jwtJwksUrl !== undefined) {
     if (auth.oauthClients.length > 0) {
       throw new pulumi.RunError(

@@ -1,6 +1,7 @@
 /**
  * Settings the workloads layer refuses, each with a message that names the setting and the fix. These fail
- * before any resource is registered.
+ * before any resource is registered. Values that config validates (an unpinned Triton image, an issuer
+ * without a JWKS URL) are refused in test/config.test.ts, their one home.
  */
 import { createHash } from "node:crypto";
 import { ALB_CONTROLLER_POLICIES, albControllerPolicy, tlsSettings } from "../components/ingress";
@@ -55,14 +56,6 @@ test("a gateway without an image tag is refused with the command that fixes it",
   ).rejects.toThrow(/gatewayImageTag is not set.*pulumi config set gatewayImageTag/s);
 });
 
-test("an unpinned Triton image is refused", async () => {
-  await expect(
-    buildWorkloads("dev", {
-      settings: (s) => ({ ...s, triton: { ...s.triton, image: "nvcr.io/nvidia/tritonserver:latest" } }),
-    }),
-  ).rejects.toThrow(/tritonImage must be a pinned nvcr.io\/nvidia\/tritonserver:<yy.mm>-py3/);
-});
-
 test("an external IdP with stack OAuth clients is refused", async () => {
   await expect(
     buildWorkloads("external", {
@@ -72,12 +65,6 @@ test("an external IdP with stack OAuth clients is refused", async () => {
       }),
     }),
   ).rejects.toThrow(/oauthClients are only used when the stack issues tokens/);
-});
-
-test("a JWT issuer without a JWKS URL is refused", async () => {
-  await expect(
-    buildWorkloads("external", { settings: (s) => ({ ...s, auth: { ...s.auth, jwtJwksUrl: undefined } }) }),
-  ).rejects.toThrow(/jwtIssuer and jwtJwksUrl must be set together/);
 });
 
 test("gateway and Triton in the same namespace are refused", async () => {

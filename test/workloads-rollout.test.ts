@@ -1,6 +1,8 @@
 /**
  * What changes the pod templates (and therefore triggers a rolling update), and what does not.
  */
+import { renderTritonModelConfig } from "../components/triton-model-config";
+import { makeModelRepo } from "./support/stacks";
 import { type Built, buildWorkloads, MODEL_CONFIG } from "./support/workloads-fixture";
 
 const modelChecksum = (b: Built) =>
@@ -55,10 +57,25 @@ test("a changed config.pbtxt rolls Triton", async () => {
 });
 
 test("switching TensorRT FP16 rolls Triton", async () => {
-  const next = await buildWorkloads("dev", {
-    settings: (s) => ({ ...s, triton: { ...s.triton, tensorrtFp16: !s.triton.tensorrtFp16 } }),
-  });
-  expect(modelChecksum(next)).not.toBe(modelChecksum(base));
+  // The switch reaches Triton inside the rendered config.pbtxt, which is what the checksum covers.
+  const repo = makeModelRepo({ withModel: false });
+  try {
+    const build = (tensorrtFp16: boolean) =>
+      buildWorkloads("dev", {
+        settings: (s) => ({ ...s, triton: { ...s.triton, tensorrtFp16 } }),
+        args: {
+          modelConfig: renderTritonModelConfig(repo.root, {
+            modelName: "distilbert_sst2",
+            modelVersion: "1",
+            maxBatchSize: 16,
+            tensorrtFp16,
+          }).content,
+        },
+      });
+    expect(modelChecksum(await build(true))).not.toBe(modelChecksum(await build(false)));
+  } finally {
+    repo.cleanup();
+  }
 });
 
 test("a new gateway image tag changes only the gateway's image and version label", async () => {

@@ -8,10 +8,15 @@ import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type * as configModule from "../components/config";
 import type * as workloadsModule from "../components/workloads";
+import {
+  CHECKOUT_MODEL_REPOSITORY,
+  MODEL_CONFIG_FILE,
+  modelDirectory,
+} from "../gateway/src/inference/repository-layout";
 import { type MockedStack, OIDC_ISSUER_HOST } from "./support/pulumi-mocks";
-import { REPO_ROOT, stackFileConfig } from "./support/stack-files";
+import { stackFileConfig } from "./support/stack-files";
 import { PROD_REQUIRED } from "./support/stacks";
-import { mockState } from "./support/workloads-fixture";
+import { ecrRepository, mockState } from "./support/workloads-fixture";
 import { plainManifest } from "./support/workloads-schema";
 
 let stack: MockedStack;
@@ -53,13 +58,15 @@ beforeAll(async () => {
     vpcId: "vpc-0123456789abcdef0",
     vpcCidr: config.network.vpcCidr,
     oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${OIDC_ISSUER_HOST}`,
-    oidcProviderUrl: OIDC_ISSUER_HOST,
-    modelBucketName: "clinical-models-example",
-    modelPrefix: config.modelRepository.bucketPrefix,
+    oidcIssuer: OIDC_ISSUER_HOST,
+    modelRepositoryUri: `s3://clinical-models-example/${config.modelRepository.bucketPrefix}`,
     tritonRoleArn: "arn:aws:iam::123456789012:role/triton",
-    ecrRepositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/clinical-inference-gateway",
+    imageRegistry: ecrRepository(pulumi),
     modelConfig: fs.readFileSync(
-      path.join(REPO_ROOT, "triton-models", config.workloads.triton.modelName, "config.pbtxt"),
+      path.join(
+        modelDirectory(CHECKOUT_MODEL_REPOSITORY, config.workloads.triton.modelName),
+        MODEL_CONFIG_FILE,
+      ),
       "utf8",
     ),
     kubernetesVersion: config.cluster.kubernetesVersion,

@@ -2,21 +2,26 @@ import path from "node:path";
 import type { BackendConfig, DeidConfig, DeidOperator, PhiType } from "./contracts";
 import { DEID_OPERATORS } from "./contracts";
 import { parseOperatorSpec } from "./deid/index";
+import {
+  ALL_SCOPES,
+  BACKEND_KINDS,
+  DEFAULT_AUDIENCE,
+  DEFAULT_HOST,
+  DEFAULT_MODEL_NAME,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  GATEWAY_ENV as E,
+  GATEWAY_PORTS,
+  MODEL_VERSION_PATTERN,
+  PRODUCTION_NODE_ENV,
+  SCOPES,
+} from "./deployment-contract";
+import { ConfigError, type Env, Reader } from "./env-reader";
 import { CHECKOUT_MODEL_REPOSITORY } from "./inference/repository-layout";
 
 /**
  * The gateway's whole environment contract, parsed once at start. Every bad value fails with one sentence
  * naming the variable, what it must be and what it was, so a misconfigured pod says why in its first log line.
  */
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ConfigError";
-  }
-}
-
-export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Only asymmetric algorithms: a shared-secret algorithm would let anyone holding the public key mint tokens. */
 export const ALLOWED_JWT_ALGORITHMS = [
@@ -32,11 +37,8 @@ export const ALLOWED_JWT_ALGORITHMS = [
   "EdDSA",
 ] as const;
 
-export const SCOPES = {
-  invoke: "inference:invoke",
-  deidentify: "phi:deidentify",
-} as const;
-export const ALL_SCOPES: readonly string[] = [SCOPES.invoke, SCOPES.deidentify];
+// Defined in the deployment contract; re-exported because the rest of the gateway reads them from config.
+export { ALL_SCOPES, ConfigError, type Env, SCOPES };
 
 /** Where `npm start` keeps generated development secrets: git-ignored via `.local/`. */
 export const DEFAULT_LOCAL_DEV_DIR = path.resolve(__dirname, "..", "..", ".local", "dev-keys");
@@ -113,76 +115,10 @@ export interface GatewayConfig {
   deid: DeidSettings;
 }
 
-class Reader {
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const value = this.env[name];
-    if (value === undefined) return undefined;
-    const trimmed = value.trim();
-    return trimmed === "" ? undefined : trimmed;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-      throw new ConfigError(`${name} must be an integer ${min}-${max}, got ${JSON.stringify(value)}`);
-    }
-    return Number(value);
-  }
-
-  number(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-      throw new ConfigError(`${name} must be a number ${min}-${max}, got ${JSON.stringify(value)}`);
-    }
-    return parsed;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (["on", "true", "1", "yes"].includes(value)) return true;
-    if (["off", "false", "0", "no"].includes(value)) return false;
-    throw new ConfigError(`${name} must be one of on/off/true/false/1/0, got ${JSON.stringify(value)}`);
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
-    }
-    return value as T;
-  }
-
-  url(name: string, fallback?: string): URL | undefined {
-    const value = this.raw(name) ?? fallback;
-    if (value === undefined) return undefined;
-    let parsed: URL;
-    try {
-      parsed = new URL(value);
-    } catch {
-      throw new ConfigError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new ConfigError(`${name} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
-    }
-    return parsed;
-  }
-}
-
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 function parseAlgorithms(r: Reader): string[] {
-  const value = r.string("JWT_ALGORITHMS", "RS256,ES256");
+  const value = r.string(E.JWT_ALGORITHMS, "RS256,ES256");
   const algorithms = value
     .split(",")
     .map((a) => a.trim())
@@ -197,7 +133,7 @@ function parseAlgorithms(r: Reader): string[] {
 }
 
 function parseBuckets(r: Reader): number[] {
-  const value = r.string("SEQUENCE_BUCKETS", "16,32,64,128,256,512");
+  const value = r.string(E.SEQUENCE_BUCKETS, "16,32,64,128,256,512");
   const parts = value.split(",").map((p) => p.trim());
   const buckets = parts.map(Number);
   const valid =
@@ -212,7 +148,7 @@ function parseBuckets(r: Reader): number[] {
 }
 
 function parseOperators(r: Reader): Partial<Record<PhiType, DeidOperator>> {
-  const value = r.raw("DEID_OPERATORS");
+  const value = r.raw(E.DEID_OPERATORS);
   if (value === undefined) return {};
   try {
     return parseOperatorSpec(value);
@@ -229,10 +165,10 @@ function filePath(r: Reader, name: string): string | undefined {
 
 export function parseConfig(env: Env = process.env): GatewayConfig {
   const r = new Reader(env);
-  const production = env.NODE_ENV === "production";
+  const production = env[E.NODE_ENV] === PRODUCTION_NODE_ENV;
 
-  const jwksUrl = r.url("JWT_JWKS_URL");
-  const jwksFile = filePath(r, "JWT_JWKS_FILE");
+  const jwksUrl = r.url(E.JWT_JWKS_URL);
+  const jwksFile = filePath(r, E.JWT_JWKS_FILE);
   if (jwksUrl && jwksFile) {
     throw new ConfigError("JWT_JWKS_URL and JWT_JWKS_FILE are both set: set exactly one");
   }
@@ -243,32 +179,32 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
     );
   }
   const localDev = localDevMode
-    ? localDevFiles(path.resolve(r.string("LOCAL_DEV_DIR", DEFAULT_LOCAL_DEV_DIR)))
+    ? localDevFiles(path.resolve(r.string(E.LOCAL_DEV_DIR, DEFAULT_LOCAL_DEV_DIR)))
     : undefined;
 
-  const issuer = r.raw("JWT_ISSUER") ?? (localDev ? LOCAL_DEV_ISSUER : undefined);
+  const issuer = r.raw(E.JWT_ISSUER) ?? (localDev ? LOCAL_DEV_ISSUER : undefined);
   if (issuer === undefined) {
     throw new ConfigError("JWT_ISSUER is required when JWT_JWKS_URL or JWT_JWKS_FILE is set");
   }
 
-  const port = r.int("PORT", 8080, 0, 65535);
-  const metricsPort = r.int("METRICS_PORT", 9090, 0, 65535);
+  const port = r.int(E.PORT, GATEWAY_PORTS.http, 0, 65535);
+  const metricsPort = r.int(E.METRICS_PORT, GATEWAY_PORTS.metrics, 0, 65535);
   if (port === metricsPort && port !== 0) {
     throw new ConfigError(`METRICS_PORT must differ from PORT, both are ${port}`);
   }
 
-  const signingKeyFile = filePath(r, "OAUTH_SIGNING_KEY_FILE") ?? localDev?.signingKeyFile;
-  const clientsFile = filePath(r, "OAUTH_CLIENTS_FILE") ?? localDev?.clientsFile;
+  const signingKeyFile = filePath(r, E.OAUTH_SIGNING_KEY_FILE) ?? localDev?.signingKeyFile;
+  const clientsFile = filePath(r, E.OAUTH_CLIENTS_FILE) ?? localDev?.clientsFile;
   if ((signingKeyFile === undefined) !== (clientsFile === undefined)) {
     throw new ConfigError(
       "OAUTH_SIGNING_KEY_FILE and OAUTH_CLIENTS_FILE must be set together (the token endpoint needs both)",
     );
   }
-  const tokenTtlS = r.int("OAUTH_TOKEN_TTL_S", 300, 30, 3600);
+  const tokenTtlS = r.int(E.OAUTH_TOKEN_TTL_S, 300, 30, 3600);
 
-  const kind = r.oneOf("BACKEND", "embedded", ["embedded", "triton"] as const);
-  const modelVersion = r.raw("MODEL_VERSION");
-  if (modelVersion !== undefined && !/^[1-9]\d*$/.test(modelVersion)) {
+  const kind = r.oneOf(E.BACKEND, "embedded", BACKEND_KINDS);
+  const modelVersion = r.raw(E.MODEL_VERSION);
+  if (modelVersion !== undefined && !MODEL_VERSION_PATTERN.test(modelVersion)) {
     throw new ConfigError(`MODEL_VERSION must be a positive integer, got ${JSON.stringify(modelVersion)}`);
   }
   if (kind === "triton" && modelVersion === undefined) {
@@ -276,14 +212,14 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
       "MODEL_VERSION is required when BACKEND=triton (pin the version the gateway expects)",
     );
   }
-  const modelName = r.string("MODEL_NAME", "distilbert_sst2");
+  const modelName = r.string(E.MODEL_NAME, DEFAULT_MODEL_NAME);
   if (!/^[A-Za-z0-9_.-]+$/.test(modelName)) {
     throw new ConfigError(
       `MODEL_NAME must contain only letters, digits, _ . -, got ${JSON.stringify(modelName)}`,
     );
   }
 
-  const deidKeyFile = filePath(r, "DEID_KEY_FILE") ?? localDev?.deidKeyFile;
+  const deidKeyFile = filePath(r, E.DEID_KEY_FILE) ?? localDev?.deidKeyFile;
   if (deidKeyFile === undefined) {
     throw new ConfigError("DEID_KEY_FILE is required when JWT_JWKS_URL or JWT_JWKS_FILE is set");
   }
@@ -291,66 +227,64 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
   return {
     mode: localDev ? "local-dev" : "configured",
     localDev,
-    logLevel: r.oneOf("LOG_LEVEL", "info", LOG_LEVELS),
+    logLevel: r.oneOf(E.LOG_LEVEL, "info", LOG_LEVELS),
     http: {
-      host: r.string("HOST", "0.0.0.0"),
+      host: r.string(E.HOST, DEFAULT_HOST),
       port,
       metricsPort,
-      maxBodyBytes: r.int("MAX_BODY_BYTES", 65536, 64, 16 * 1024 * 1024),
-      maxTextChars: r.int("MAX_TEXT_CHARS", 8192, 1, 1_000_000),
-      maxBatchTexts: r.int("MAX_BATCH_TEXTS", 32, 1, 1024),
-      shutdownTimeoutMs: r.int("SHUTDOWN_TIMEOUT_MS", 25000, 0, 600000),
+      maxBodyBytes: r.int(E.MAX_BODY_BYTES, 65536, 64, 16 * 1024 * 1024),
+      maxTextChars: r.int(E.MAX_TEXT_CHARS, 8192, 1, 1_000_000),
+      maxBatchTexts: r.int(E.MAX_BATCH_TEXTS, 32, 1, 1024),
+      shutdownTimeoutMs: r.int(E.SHUTDOWN_TIMEOUT_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, 600000),
     },
     auth: {
       issuer,
-      audience: r.string("JWT_AUDIENCE", "clinical-inference"),
+      audience: r.string(E.JWT_AUDIENCE, DEFAULT_AUDIENCE),
       algorithms: parseAlgorithms(r),
-      clockToleranceS: r.int("JWT_CLOCK_TOLERANCE_S", 30, 0, 300),
+      clockToleranceS: r.int(E.JWT_CLOCK_TOLERANCE_S, 30, 0, 300),
       jwks: jwksUrl
         ? { kind: "url", url: jwksUrl }
         : { kind: "file", path: jwksFile ?? (localDev as LocalDevFiles).jwksFile },
-      tokenCacheSize: r.int("TOKEN_CACHE_SIZE", 10000, 0, 1_000_000),
+      tokenCacheSize: r.int(E.TOKEN_CACHE_SIZE, 10000, 0, 1_000_000),
     },
     oauth:
       signingKeyFile !== undefined && clientsFile !== undefined
         ? { signingKeyFile, clientsFile, tokenTtlS }
         : undefined,
     limits: {
-      rateLimitRps: r.number("RATE_LIMIT_RPS", 50, 0.01, 1_000_000),
-      rateLimitBurst: r.int("RATE_LIMIT_BURST", 100, 1, 1_000_000),
-      maxInflight: r.int("MAX_INFLIGHT", 64, 1, 100_000),
-      maxPending: r.int("MAX_PENDING", 256, 0, 1_000_000),
+      rateLimitRps: r.number(E.RATE_LIMIT_RPS, 50, 0.01, 1_000_000),
+      rateLimitBurst: r.int(E.RATE_LIMIT_BURST, 100, 1, 1_000_000),
+      maxInflight: r.int(E.MAX_INFLIGHT, 64, 1, 100_000),
+      maxPending: r.int(E.MAX_PENDING, 256, 0, 1_000_000),
     },
     backend: {
       kind,
-      modelRepository: path.resolve(
-        r.string("MODEL_REPOSITORY", CHECKOUT_MODEL_REPOSITORY),
-      ),
+      modelRepository: path.resolve(r.string(E.MODEL_REPOSITORY, CHECKOUT_MODEL_REPOSITORY)),
       modelName,
       modelVersion,
       sequenceBuckets: parseBuckets(r),
       batching: {
-        enabled: r.bool("BATCHING", true),
-        maxBatchSize: r.int("BATCH_MAX_SIZE", 16, 1, 1024),
-        maxQueueDelayMs: r.number("BATCH_MAX_QUEUE_DELAY_MS", 4, 0, 1000),
-        maxQueueSize: r.int("BATCH_MAX_QUEUE", 512, 1, 1_000_000),
+        enabled: r.bool(E.BATCHING, true),
+        maxBatchSize: r.int(E.BATCH_MAX_SIZE, 16, 1, 1024),
+        maxQueueDelayMs: r.number(E.BATCH_MAX_QUEUE_DELAY_MS, 4, 0, 1000),
+        maxQueueSize: r.int(E.BATCH_MAX_QUEUE, 512, 1, 1_000_000),
       },
       embedded: {
-        intraOpThreads: r.int("ORT_INTRA_OP_THREADS", 0, 0, 256),
-        interOpThreads: r.int("ORT_INTER_OP_THREADS", 0, 0, 256),
+        intraOpThreads: r.int(E.ORT_INTRA_OP_THREADS, 0, 0, 256),
+        interOpThreads: r.int(E.ORT_INTER_OP_THREADS, 0, 0, 256),
       },
       triton: {
-        url: (r.url("TRITON_URL", "http://localhost:8000") as URL).toString().replace(/\/$/, ""),
-        timeoutMs: r.int("TRITON_TIMEOUT_MS", 2000, 1, 600000),
-        retries: r.int("TRITON_RETRIES", 1, 0, 10),
-        binary: r.bool("TRITON_BINARY", true),
+        url: (r.url(E.TRITON_URL, "http://localhost:8000") as URL).toString().replace(/\/$/, ""),
+        timeoutMs: r.int(E.TRITON_TIMEOUT_MS, 2000, 1, 600000),
+        retries: r.int(E.TRITON_RETRIES, 1, 0, 10),
+        binary: r.bool(E.TRITON_BINARY, true),
       },
     },
     deid: {
-      defaultOperator: r.oneOf("DEID_DEFAULT_OPERATOR", "replace", DEID_OPERATORS),
+      defaultOperator: r.oneOf(E.DEID_DEFAULT_OPERATOR, "replace", DEID_OPERATORS),
       operators: parseOperators(r),
-      strict: r.bool("DEID_STRICT", false),
-      maxShiftDays: r.int("DEID_MAX_SHIFT_DAYS", 365, 1, 3650),
+      strict: r.bool(E.DEID_STRICT, false),
+      maxShiftDays: r.int(E.DEID_MAX_SHIFT_DAYS, 365, 1, 3650),
       keyFile: deidKeyFile,
     },
   };

@@ -25,6 +25,7 @@ export const CLIENT_SECRETS: Record<string, string> = {
   "ehr-integration": "ehr-client-secret-0123456789abcdef",
   "deid-batch": "deid-client-secret-fedcba9876543210",
 };
+export const MODEL_REPOSITORY_URI = "s3://clinical-models-bucket/models";
 export const MODEL_CONFIG = 'name: "distilbert_sst2"\nplatform: "onnxruntime_onnx"\nmax_batch_size: 16\n';
 
 type Settings = workloadsModule.WorkloadSettings;
@@ -105,6 +106,11 @@ export function defaultSettings(
   };
 }
 
+/** Stands in for the stack's ImageRegistry: references in the ECR repository ECR_URL. */
+export function ecrRepository(pulumi: typeof pulumiTypes): Args["imageRegistry"] {
+  return { imageReference: (tag) => pulumi.output(`${ECR_URL}:${tag}`) };
+}
+
 /** Like Pulumi state: a tls.PrivateKey keeps its key across runs until it is replaced. */
 const keptKeys = new Map<string, Record<string, string>>();
 
@@ -175,11 +181,10 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     vpcId: "vpc-0123456789abcdef0",
     vpcCidr: VPC_CIDR,
     oidcProviderArn: harness.OIDC_PROVIDER_ARN,
-    oidcProviderUrl: `https://${harness.OIDC_ISSUER_HOST}`,
-    modelBucketName: "clinical-models-bucket",
-    modelPrefix: "models",
+    oidcIssuer: `https://${harness.OIDC_ISSUER_HOST}`,
+    modelRepositoryUri: MODEL_REPOSITORY_URI,
     tritonRoleArn: TRITON_ROLE_ARN,
-    ecrRepositoryUrl: ECR_URL,
+    imageRegistry: ecrRepository(pulumi),
     modelConfig: MODEL_CONFIG,
     kubernetesVersion: "1.33",
     settings,

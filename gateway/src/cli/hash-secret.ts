@@ -1,4 +1,4 @@
-import { hashSecret } from "../oauth/secret-hash";
+import { hashSecret, MIN_CLIENT_SECRET_CHARS } from "../deployment-contract";
 
 /**
  * Reads a client secret from stdin and prints its hash for OAUTH_CLIENTS_FILE:
@@ -16,7 +16,9 @@ async function main(): Promise<string> {
   if (process.argv.length > 2) throw new Error("takes no arguments; pipe the secret on stdin");
   if (process.stdin.isTTY) process.stderr.write("secret (then Enter, Ctrl-D): ");
   const secret = (await readStdin()).replace(/\r?\n$/, "");
-  if (secret.length < 16) throw new Error("the secret must be at least 16 characters");
+  if (secret.length < MIN_CLIENT_SECRET_CHARS) {
+    throw new Error(`the secret must be at least ${MIN_CLIENT_SECRET_CHARS} characters`);
+  }
   return hashSecret(secret);
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ALL_SCOPES } from "../config";
+import { ALL_SCOPES } from "../deployment-contract";
 import { parseSecretHash, type ScryptHash } from "./secret-hash";
 
 export interface ClientRegistration {

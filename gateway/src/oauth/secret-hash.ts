@@ -1,9 +1,9 @@
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from "node:crypto";
 
 /**
  * Client secrets are stored as `scrypt$<N>$<r>$<p>$<salt>$<hash>`: decimal cost parameters, then salt and a
- * 32-byte derived key, both base64url without padding. The Pulumi stack derives the same format, so a
- * registration can be produced by either side.
+ * 32-byte derived key, both base64url without padding. hashSecret is the only writer of the format: the
+ * Pulumi stack calls it too (through the deployment contract), so what the stack stores the gateway can read.
  */
 
 export const SCRYPT_DEFAULTS = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
@@ -41,14 +41,17 @@ export function parseSecretHash(encoded: string): ScryptHash {
   return parsed;
 }
 
+const scryptOptions = (params: Omit<ScryptHash, "hash" | "salt">) => ({
+  N: params.N,
+  r: params.r,
+  p: params.p,
+  maxmem: 256 * params.N * params.r * params.p + 1024 * 1024,
+});
+
 function derive(secret: string, params: Omit<ScryptHash, "hash">): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(
-      secret,
-      params.salt,
-      SCRYPT_DEFAULTS.keyBytes,
-      { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r * params.p + 1024 * 1024 },
-      (err, key) => (err ? reject(err) : resolve(key)),
+    scrypt(secret, params.salt, SCRYPT_DEFAULTS.keyBytes, scryptOptions(params), (err, key) =>
+      err ? reject(err) : resolve(key),
     );
   });
 }
@@ -63,7 +66,10 @@ export async function hashSecret(
     p: params.p ?? SCRYPT_DEFAULTS.p,
     salt: params.salt ?? randomBytes(SCRYPT_DEFAULTS.saltBytes),
   };
-  const hash = await derive(secret, full);
+  // Derived on the calling thread: hashing happens when a registration is written (the stack, the CLI, local
+  // development, the token endpoint's decoy at start), never per request, and the stack hashes inside an
+  // Output that must resolve without waiting on the libuv pool. verifySecret, the per-request path, stays off it.
+  const hash = scryptSync(secret, full.salt, SCRYPT_DEFAULTS.keyBytes, scryptOptions(full));
   return `scrypt$${full.N}$${full.r}$${full.p}$${full.salt.toString("base64url")}$${hash.toString("base64url")}`;
 }
 
