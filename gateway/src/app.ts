@@ -10,7 +10,9 @@ import { registerRoutes } from "./http/register";
 import { locals, requestContext } from "./http/request-context";
 import type { Route } from "./http/route";
 import type { JSONWebKeySet } from "./jose";
+import { AdmissionController } from "./limits/admission";
 import { ConcurrencyLimiter } from "./limits/concurrency";
+import { markArrival } from "./limits/deadline";
 import { RateLimiter } from "./limits/rate-limiter";
 import type { GatewayMetrics } from "./metrics";
 import type { ClientRegistration } from "./oauth/clients";
@@ -44,14 +46,15 @@ export interface AppState {
 }
 
 /** Every route the gateway serves, in registration order; the OpenAPI document describes exactly these. */
-function routeTable(options: AppOptions, state: AppState, limiter: ConcurrencyLimiter): Route[] {
+function routeTable(options: AppOptions, state: AppState, admission: Admission): Route[] {
   const { config, logger, metrics } = options;
   let openApi: string | undefined;
   const routes: Route[] = [
     ...inferenceRoutes({
       deidentifier: options.deidentifier,
       backend: options.backend,
-      limiter,
+      ...admission,
+      requestDeadlineMs: config.limits.requestDeadlineMs,
       metrics,
       logger,
       maxTextChars: config.http.maxTextChars,
@@ -77,11 +80,18 @@ function routeTable(options: AppOptions, state: AppState, limiter: ConcurrencyLi
   return routes;
 }
 
+/** What stands between a request and the backend: the estimate that refuses early, then the bounded slots. */
+interface Admission {
+  admission: AdmissionController;
+  limiter: ConcurrencyLimiter;
+}
+
 export function createApp(options: AppOptions): { app: Express; state: AppState } {
   const { config, logger, metrics } = options;
   const state: AppState = { draining: false };
   const verifier = options.verifier ?? createTokenVerifier(config.auth);
   const limiter = new ConcurrencyLimiter(config.limits.maxInflight, config.limits.maxPending);
+  const admission = new AdmissionController();
   const perClient = clientRateLimit(
     new RateLimiter(config.limits.rateLimitRps, config.limits.rateLimitBurst),
     metrics,
@@ -89,6 +99,7 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
   metrics.samplers.push(() => {
     metrics.inflight.set(limiter.inflight);
     metrics.pending.set(limiter.pending);
+    metrics.admissionServiceTime.set((admission.serviceTimePerTextMs ?? 0) / 1000);
     if (options.backend) metrics.backendQueueDepth.set(options.backend.stats().queueDepth);
   });
 
@@ -96,6 +107,7 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
   app.disable("x-powered-by");
   app.disable("etag");
   app.set("query parser", false);
+  app.use(markArrival());
   app.use(requestContext(logger, metrics));
   app.use((_req, res, next) => {
     // Answers derive from clinical text: no shared cache may keep them. Public documents override this.
@@ -104,7 +116,7 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     if (state.draining) res.setHeader("Connection", "close");
     next();
   });
-  registerRoutes(app, routeTable(options, state, limiter), {
+  registerRoutes(app, routeTable(options, state, { admission, limiter }), {
     protect: (scope) => [requireScope(verifier, metrics, scope), perClient],
     jsonBody: jsonBody(config.http.maxBodyBytes),
   });

@@ -5,6 +5,7 @@ import { parseOperatorSpec } from "./deid/index";
 import {
   ALL_SCOPES,
   BACKEND_KINDS,
+  REQUEST_DEADLINE as DEADLINE,
   DEFAULT_AUDIENCE,
   DEFAULT_HOST,
   DEFAULT_MODEL_NAME,
@@ -97,6 +98,8 @@ export interface LimitsConfig {
   rateLimitBurst: number;
   maxInflight: number;
   maxPending: number;
+  /** Latency budget of a request whose client asks for no less (Request-Timeout header). */
+  requestDeadlineMs: number;
 }
 
 export type DeidSettings = Omit<DeidConfig, "key"> & { keyFile: string };
@@ -256,6 +259,7 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
       rateLimitBurst: r.int(E.RATE_LIMIT_BURST, 100, 1, 1_000_000),
       maxInflight: r.int(E.MAX_INFLIGHT, 64, 1, 100_000),
       maxPending: r.int(E.MAX_PENDING, 256, 0, 1_000_000),
+      requestDeadlineMs: r.int(E.REQUEST_DEADLINE_MS, DEADLINE.defaultMs, DEADLINE.minMs, DEADLINE.maxMs),
     },
     backend: {
       kind,

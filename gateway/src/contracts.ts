@@ -122,7 +122,11 @@ export interface InferenceBackend {
   /** True only when the model is loaded, warmed up and (for Triton) the server reports it ready. */
   ready(): Promise<boolean>;
   modelInfo(): ModelInfo;
-  classify(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]>;
+  /**
+   * `signal` fires when nobody waits for the answer any more; `deadline` (performance.now() milliseconds) is
+   * when the request's latency budget is spent: work still queued then is dropped with DeadlineExceededError.
+   */
+  classify(texts: readonly string[], signal?: AbortSignal, deadline?: number): Promise<Prediction[]>;
   stats(): BackendStats;
   /** Finish in-flight work, then release resources. */
   close(): Promise<void>;

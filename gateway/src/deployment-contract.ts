@@ -36,6 +36,7 @@ export const GATEWAY_ENV = names(
   "RATE_LIMIT_BURST",
   "MAX_INFLIGHT",
   "MAX_PENDING",
+  "REQUEST_DEADLINE_MS",
   "BACKEND",
   "MODEL_REPOSITORY",
   "MODEL_NAME",
@@ -69,6 +70,11 @@ export const GATEWAY_PORTS = { http: 8080, metrics: 9090 } as const;
 export const DEFAULT_HOST = "0.0.0.0";
 export const DEFAULT_AUDIENCE = "clinical-inference";
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 25000;
+/**
+ * REQUEST_DEADLINE_MS: the latency budget of a /v1/sentiment request, from arrival to answer. 1 s is about 10×
+ * the unloaded p99 of both CPU benchmark paths and fits the decision-support use (docs/operations.md).
+ */
+export const REQUEST_DEADLINE = { defaultMs: 1000, minMs: 10, maxMs: 120_000 } as const;
 export const DEFAULT_MODEL_NAME = "distilbert_sst2";
 /** Triton version directories are positive integers; MODEL_VERSION pins one. */
 export const MODEL_VERSION_PATTERN = /^[1-9]\d*$/;

@@ -16,6 +16,18 @@ export interface GatewayMetrics {
   backendQueueDepth: Gauge;
   rateLimited: Counter;
   overloadRejections: Counter;
+  /** Requests refused before reaching the model, by reason (SHED_REASONS). */
+  shed: Counter<"reason">;
+  /** Requests whose latency budget ran out, by the stage that found it spent (EXPIRY_STAGES). */
+  expired: Counter<"stage">;
+  /** Time items waited before the model took them: the gateway's slots, then the batcher. */
+  queueSojourn: Histogram<"queue">;
+  /** The latency budget each admitted request ran under. */
+  requestBudget: Histogram;
+  /** The configured default budget, REQUEST_DEADLINE_MS. */
+  defaultBudget: Gauge;
+  /** Admission's measured time per text, the basis of its wait estimate. */
+  admissionServiceTime: Gauge;
   phiEntities: Counter<"type">;
   tokensIssued: Counter<"outcome">;
   /** Read gauges from their sources right before a scrape. */
@@ -86,6 +98,41 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     overloadRejections: new Counter({
       name: "gateway_overload_rejections_total",
       help: "Requests refused with 503 because the bounded in-flight and pending slots were full",
+      registers: [registry],
+    }),
+    shed: new Counter({
+      name: "gateway_shed_total",
+      help: "Requests answered 503 overloaded before reaching the model, by reason",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    expired: new Counter({
+      name: "gateway_deadline_expired_total",
+      help: "Requests whose latency budget ran out, by the stage that found it spent",
+      labelNames: ["stage"],
+      registers: [registry],
+    }),
+    queueSojourn: new Histogram({
+      name: "gateway_queue_sojourn_seconds",
+      help: "Time a request or item waited before the model took it, by queue (gateway slots, batcher)",
+      labelNames: ["queue"],
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    requestBudget: new Histogram({
+      name: "gateway_request_budget_seconds",
+      help: "Latency budget per admitted request: REQUEST_DEADLINE_MS or the client's lower Request-Timeout",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    defaultBudget: new Gauge({
+      name: "gateway_request_deadline_seconds",
+      help: "Configured default latency budget (REQUEST_DEADLINE_MS)",
+      registers: [registry],
+    }),
+    admissionServiceTime: new Gauge({
+      name: "gateway_admission_service_time_seconds",
+      help: "Measured backend time per text that admission multiplies by the texts ahead to estimate a wait",
       registers: [registry],
     }),
     phiEntities: new Counter({

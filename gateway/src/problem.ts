@@ -10,6 +10,7 @@ export const PROBLEM_TYPE_PREFIX = "urn:clinical-inference:problem:";
 export const PROBLEMS = {
   "invalid-json": { status: 400, title: "Request body is not valid JSON" },
   "invalid-request": { status: 400, title: "Request body has the wrong shape" },
+  "invalid-header": { status: 400, title: "A request header is malformed or out of range" },
   "invalid-field": { status: 422, title: "A request field is missing or has the wrong type" },
   "empty-text": { status: 422, title: "Text is empty" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
@@ -27,6 +28,7 @@ export const PROBLEMS = {
   "dependency-missing": { status: 503, title: "A required component is not configured" },
   "backend-unavailable": { status: 503, title: "Inference backend unavailable" },
   "backend-timeout": { status: 504, title: "Inference backend timed out" },
+  "deadline-exceeded": { status: 504, title: "The request's latency budget ran out" },
   "auth-keys-unavailable": { status: 503, title: "Token verification keys are unavailable" },
   "not-ready": { status: 503, title: "Not ready" },
   "shutting-down": { status: 503, title: "Shutting down" },

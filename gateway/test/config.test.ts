@@ -50,7 +50,13 @@ describe("environment contract", () => {
       [c.http.maxBodyBytes, c.http.maxTextChars, c.http.maxBatchTexts, c.http.shutdownTimeoutMs],
       [65536, 8192, 32, 25000],
     );
-    assert.deepEqual(c.limits, { rateLimitRps: 50, rateLimitBurst: 100, maxInflight: 64, maxPending: 256 });
+    assert.deepEqual(c.limits, {
+      rateLimitRps: 50,
+      rateLimitBurst: 100,
+      maxInflight: 64,
+      maxPending: 256,
+      requestDeadlineMs: 1000,
+    });
     assert.equal(c.deid.defaultOperator, "replace");
     assert.deepEqual(c.deid.operators, {});
     assert.equal(c.deid.strict, false);
@@ -113,6 +119,11 @@ describe("environment contract", () => {
     ["BATCHING", { BATCHING: "maybe" }, 'BATCHING must be one of on/off/true/false/1/0, got "maybe"'],
     ["RATE_LIMIT_RPS", { RATE_LIMIT_RPS: "-1" }, "RATE_LIMIT_RPS must be a number"],
     ["MAX_BODY_BYTES", { MAX_BODY_BYTES: "1e6" }, "MAX_BODY_BYTES must be an integer"],
+    [
+      "REQUEST_DEADLINE_MS",
+      { REQUEST_DEADLINE_MS: "5" },
+      'REQUEST_DEADLINE_MS must be an integer 10-120000, got "5"',
+    ],
     ["DEID_OPERATORS type", { DEID_OPERATORS: "SHOE=mask" }, 'DEID_OPERATORS: unknown type "SHOE"'],
     [
       "DEID_OPERATORS op",

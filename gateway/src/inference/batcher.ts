@@ -7,22 +7,17 @@
  * embedded backend); while they run, new items keep queueing, so batches grow with load on their own. The
  * total number of waiting items is bounded: past maxQueueSize, submit() fails fast with
  * BackendOverloadedError instead of letting latency grow without limit.
+ *
+ * Work nobody will read is never run: a caller whose signal fires (client gone, budget spent) takes its queued
+ * items out at once, and an item whose deadline has passed when its batch forms is dropped with
+ * DeadlineExceededError instead of being computed; a batch left with no live item is not run at all.
  */
 import { performance } from "node:perf_hooks";
 import { BackendOverloadedError, type BackendStats, BackendUnavailableError } from "../contracts";
+import { DeadlineExceededError } from "../limits/deadline-exceeded";
+import { type BatcherOptions, validateBatcherOptions } from "./batcher-options";
 
-export interface BatcherOptions {
-  /** Largest batch handed to the executor. 1 disables batching. */
-  maxBatchSize: number;
-  /** How long the oldest item of a bucket may wait for companions. 0 = dispatch as soon as a slot is free. */
-  maxQueueDelayMs: number;
-  /** Waiting items over all buckets; more are refused with BackendOverloadedError. */
-  maxQueueSize: number;
-  /** Batches allowed to run at the same time. */
-  concurrency: number;
-  /** Called once per dispatched batch, e.g. for a batch-size histogram. */
-  onBatch?: (size: number, bucket: number) => void;
-}
+export type { BatcherOptions } from "./batcher-options";
 
 /** Runs one batch; must return exactly one result per item, in order. */
 export type BatchExecutor<I, R> = (bucket: number, items: I[]) => Promise<R[]>;
@@ -36,6 +31,8 @@ interface RequestState<R> {
   results: R[];
   remaining: number;
   settled: boolean;
+  /** On the batcher's clock; undefined = no deadline. */
+  deadline: number | undefined;
   resolve: (results: R[]) => void;
   reject: (reason: unknown) => void;
   cleanup: () => void;
@@ -48,23 +45,6 @@ interface Pending<I, R> {
   request: RequestState<R>;
 }
 
-export function validateBatcherOptions(options: BatcherOptions): void {
-  const check = (name: string, value: number, min: number) => {
-    if (!Number.isFinite(value) || !Number.isInteger(value) || value < min) {
-      throw new Error(`batcher option ${name} must be an integer >= ${min}, got ${String(value)}`);
-    }
-  };
-  check("maxBatchSize", options.maxBatchSize, 1);
-  // Fractions of a millisecond are allowed: the delay is compared against performance.now().
-  if (!Number.isFinite(options.maxQueueDelayMs) || options.maxQueueDelayMs < 0) {
-    throw new Error(
-      `batcher option maxQueueDelayMs must be a number >= 0, got ${String(options.maxQueueDelayMs)}`,
-    );
-  }
-  check("maxQueueSize", options.maxQueueSize, 1);
-  check("concurrency", options.concurrency, 1);
-}
-
 export class DynamicBatcher<I, R> {
   private readonly queues = new Map<number, Pending<I, R>[]>();
   private queued = 0;
@@ -75,12 +55,14 @@ export class DynamicBatcher<I, R> {
   private closing = false;
   private drained: (() => void) | undefined;
   private readonly drainedPromise: Promise<void>;
+  private readonly now: () => number;
 
   constructor(
     private readonly executor: BatchExecutor<I, R>,
     private readonly options: BatcherOptions,
   ) {
     validateBatcherOptions(options);
+    this.now = options.now ?? (() => performance.now());
     this.drainedPromise = new Promise((resolve) => {
       this.drained = resolve;
     });
@@ -98,12 +80,16 @@ export class DynamicBatcher<I, R> {
   /**
    * Queues every entry of one request and resolves with their results in the same order. The request is
    * admitted whole or refused whole, so a multi-text call never half-runs because of the queue bound.
+   * `deadline` is on the batcher's clock: past it, items still queued are dropped, not run.
    */
-  submit(entries: readonly BatchEntry<I>[], signal?: AbortSignal): Promise<R[]> {
+  submit(entries: readonly BatchEntry<I>[], signal?: AbortSignal, deadline?: number): Promise<R[]> {
     if (this.closing) {
       return Promise.reject(new BackendUnavailableError("inference backend is shutting down", "not_ready"));
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (deadline !== undefined && deadline <= this.now()) {
+      return Promise.reject(new DeadlineExceededError("backend_queue"));
+    }
     if (entries.length === 0) return Promise.resolve([]);
     if (this.queued + entries.length > this.options.maxQueueSize) {
       return Promise.reject(
@@ -118,18 +104,23 @@ export class DynamicBatcher<I, R> {
       const onAbort = () => {
         if (request.settled) return;
         // Items not yet dispatched leave the queue; a batch already running finishes and its results are dropped.
-        this.removeQueued(pendings);
-        this.settle(request, undefined, signal?.reason);
+        const removed = this.removeQueued(pendings);
+        let reason: unknown = signal?.reason;
+        if (reason instanceof DeadlineExceededError) {
+          reason = new DeadlineExceededError(removed === pendings.length ? "backend_queue" : "running");
+        }
+        this.settle(request, undefined, reason);
       };
       const request: RequestState<R> = {
         results: new Array<R>(entries.length),
         remaining: entries.length,
         settled: false,
+        deadline,
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener("abort", onAbort),
       };
-      const now = performance.now();
+      const now = this.now();
       entries.forEach((entry, index) => {
         const pending: Pending<I, R> = { item: entry.item, index, enqueuedAt: now, request };
         pendings.push(pending);
@@ -162,16 +153,38 @@ export class DynamicBatcher<I, R> {
     else request.reject(error);
   }
 
-  private removeQueued(pendings: readonly Pending<I, R>[]): void {
+  /** Takes these items out of the queues; returns how many were still queued. Pumps unless told not to. */
+  private removeQueued(pendings: readonly Pending<I, R>[], pump = true): number {
     const doomed = new Set(pendings);
+    let removed = 0;
     for (const [bucket, queue] of this.queues) {
       const kept = queue.filter((p) => !doomed.has(p));
-      this.queued -= queue.length - kept.length;
+      removed += queue.length - kept.length;
       if (kept.length === 0) this.queues.delete(bucket);
       else this.queues.set(bucket, kept);
     }
-    this.pump();
+    this.queued -= removed;
+    if (pump) this.pump();
     this.checkDrained();
+    return removed;
+  }
+
+  /**
+   * The items of a forming batch that someone still waits for. A request whose deadline has passed fails with
+   * DeadlineExceededError and all its parts leave, so no part of it reaches the model.
+   */
+  private live(batch: Pending<I, R>[], now: number): Pending<I, R>[] {
+    const kept: Pending<I, R>[] = [];
+    for (const pending of batch) {
+      const request = pending.request;
+      if (!request.settled && request.deadline !== undefined && request.deadline <= now) {
+        this.settle(request, undefined, new DeadlineExceededError("backend_queue"));
+        // No pump here: this runs inside pump(), which goes on dispatching.
+        this.removeQueued(this.pendingOf(request), false);
+      }
+      if (!request.settled) kept.push(pending);
+    }
+    return kept;
   }
 
   /** Dispatches every bucket that is due while slots are free, then arms a timer for the next deadline. */
@@ -182,7 +195,7 @@ export class DynamicBatcher<I, R> {
     }
     const { maxBatchSize, maxQueueDelayMs, concurrency } = this.options;
     while (this.inFlight < concurrency) {
-      const now = performance.now();
+      const now = this.now();
       let due: { bucket: number; queue: Pending<I, R>[]; oldest: number } | undefined;
       for (const [bucket, queue] of this.queues) {
         const oldest = (queue[0] as Pending<I, R>).enqueuedAt;
@@ -191,9 +204,12 @@ export class DynamicBatcher<I, R> {
         if (isDue && (due === undefined || oldest < due.oldest)) due = { bucket, queue, oldest };
       }
       if (due === undefined) break;
-      const batch = due.queue.splice(0, maxBatchSize);
+      const taken = due.queue.splice(0, maxBatchSize);
       if (due.queue.length === 0) this.queues.delete(due.bucket);
-      this.queued -= batch.length;
+      this.queued -= taken.length;
+      const batch = this.live(taken, now);
+      if (batch.length === 0) continue;
+      for (const pending of batch) this.options.onSojourn?.(now - pending.enqueuedAt);
       this.dispatch(due.bucket, batch);
     }
     if (this.inFlight < concurrency && this.queues.size > 0) {
@@ -201,7 +217,7 @@ export class DynamicBatcher<I, R> {
       for (const queue of this.queues.values()) {
         next = Math.min(next, (queue[0] as Pending<I, R>).enqueuedAt + maxQueueDelayMs);
       }
-      const wait = Math.max(1, Math.ceil(next - performance.now()));
+      const wait = Math.max(1, Math.ceil(next - this.now()));
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.pump();

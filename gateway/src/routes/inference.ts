@@ -128,10 +128,11 @@ export function inferenceRoutes(deps: InferenceRouteDeps): Route[] {
       responses: { "200": jsonResponse("The prediction", "SentimentResult"), ...PROTECTED_ERRORS },
       schemas: { SentimentResult: RESPONSE_SCHEMAS.SentimentResult },
       handler: async (req: Request, res: Response) => {
-        const [deid] = pipeline.deidentify(res, [(req.body as { text: string }).text]);
-        if (deid === undefined) throw new Error("the de-identifier returned no result");
-        const [prediction] = await pipeline.classify(res, [deid.text]);
-        if (prediction === undefined) throw new Error("the backend returned no prediction");
+        const { deids, predictions } = await pipeline.classify(req, res, [
+          (req.body as { text: string }).text,
+        ]);
+        const [deid, prediction] = [deids[0], predictions[0]];
+        if (deid === undefined || prediction === undefined) throw new Error("the engines returned no result");
         res.json(item(res, prediction, deid.counts));
       },
     },
@@ -148,10 +149,10 @@ export function inferenceRoutes(deps: InferenceRouteDeps): Route[] {
       },
       schemas: { SentimentBatchResult: RESPONSE_SCHEMAS.SentimentBatchResult },
       handler: async (req: Request, res: Response) => {
-        const deids = pipeline.deidentify(res, (req.body as { texts: string[] }).texts);
-        const predictions = await pipeline.classify(
+        const { deids, predictions } = await pipeline.classify(
+          req,
           res,
-          deids.map((d) => d.text),
+          (req.body as { texts: string[] }).texts,
         );
         res.json({ results: predictions.map((p, i) => item(res, p, (deids[i] as DeidentifyResult).counts)) });
       },
