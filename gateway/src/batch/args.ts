@@ -139,13 +139,19 @@ export function parseBatchArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     const v = values[flag];
     return typeof v === "string" ? v : undefined;
   };
-  const input = get("in");
-  const out = get("out");
+  // npm runs workspace scripts in gateway/; paths on the command line mean the directory npm was run from.
+  const base = env.INIT_CWD ?? process.cwd();
+  const file = (flag: string) => {
+    const value = get(flag);
+    return value === undefined ? undefined : path.resolve(base, value);
+  };
+  const input = file("in");
+  const out = file("out");
   if (input === undefined) throw new UsageError("--in is required: the file or folder to read");
   if (out === undefined) throw new UsageError("--out is required: the JSON Lines file to write (or resume)");
-  const errors = get("errors") ?? defaultErrorsPath(out);
-  const fhirOut = get("fhir-out");
-  const files = [input, out, errors, ...(fhirOut === undefined ? [] : [fhirOut])].map((f) => path.resolve(f));
+  const errors = file("errors") ?? defaultErrorsPath(out);
+  const fhirOut = file("fhir-out");
+  const files = [input, out, errors, ...(fhirOut === undefined ? [] : [fhirOut])];
   if (new Set(files).size !== files.length) {
     throw new UsageError("--in, --out, --errors and --fhir-out must be four different paths");
   }

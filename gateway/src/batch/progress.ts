@@ -73,15 +73,20 @@ export function createProgress(options: {
 }): Progress {
   const { stream, terminal, intervalMs } = options;
   let last = Number.NEGATIVE_INFINITY;
+  let linePrintedAt = -1;
+  const processed = (s: ProgressState) => s.written + s.failed;
   return {
     update(state) {
       const every = terminal ? REDRAW_MS : intervalMs;
       if (state.elapsedMs - last < every) return;
       last = state.elapsedMs;
+      linePrintedAt = processed(state);
       stream.write(terminal ? `\r\x1b[2K${renderBar(state)}` : `${renderLine(state)}\n`);
     },
     finish(state) {
-      stream.write(terminal ? `\r\x1b[2K${renderBar(state)}\n` : `${renderLine(state)}\n`);
+      if (terminal) stream.write(`\r\x1b[2K${renderBar(state)}\n`);
+      // A log already holding a line for this count gains nothing from a second one.
+      else if (linePrintedAt !== processed(state)) stream.write(`${renderLine(state)}\n`);
     },
   };
 }
