@@ -2,6 +2,7 @@
 import type { LoadRunResult } from "./load/types";
 import type { MachineInfo } from "./machine";
 import type { Spread } from "./stats";
+import type { SubjectDescription } from "./subject";
 import type { TokenStats } from "./workload";
 
 export const RESULTS_SCHEMA_VERSION = 1;
@@ -36,16 +37,7 @@ export interface LoadPoint {
   achievedGflops: Spread | null;
 }
 
-export interface SubjectResult {
-  /** Scenario name, or scenario/part for scenarios with two servers (gateway-overhead). */
-  id: string;
-  scenario: string;
-  label: string;
-  description: string;
-  /** Set when the thing under load is a measuring instrument rather than a product path. */
-  instrument: string | null;
-  /** What served the requests: processes, backend, batching settings. */
-  server: Record<string, string | number | boolean>;
+export interface SubjectResult extends SubjectDescription {
   /** Mean GFLOPs one request costs the model (from the padded lengths actually sent); null without a model. */
   gflopsPerRequest: number | null;
   /** Padded lengths the model sees for this subject's requests (de-identification can change them). */

@@ -8,13 +8,20 @@ export interface BatchCounters {
   items: number;
 }
 
-export interface Subject {
+/** What a subject is, as the report shows it. */
+export interface SubjectDescription {
+  /** Scenario name, or scenario/part for scenarios with two servers (gateway-overhead). */
   id: string;
   scenario: string;
   label: string;
   description: string;
+  /** Set when the thing under load is a measuring instrument rather than a product path. */
   instrument: string | null;
+  /** What served the requests: processes, backend, batching settings. */
   server: Record<string, string | number | boolean>;
+}
+
+export interface Subject extends SubjectDescription {
   target: LoadTarget;
   /** Local server processes whose CPU time is metered (empty for a remote target). */
   pids: number[];

@@ -7,14 +7,9 @@
  * measured cost is the gateway's own. Its answers carry the model name "benchmark-instrument" and are not
  * predictions. Configured with the gateway's usual environment contract (PORT, JWT_JWKS_FILE, ...).
  */
-import { readJwksFile } from "../../gateway/src/auth/verifier";
 import { parseConfig } from "../../gateway/src/config";
 import type { BackendStats, InferenceBackend, ModelInfo, Prediction } from "../../gateway/src/contracts";
-import { createDeidentifier } from "../../gateway/src/deid/index";
-import { readDeidKey } from "../../gateway/src/local-dev";
-import { createLogger } from "../../gateway/src/logger";
-import { createMetrics } from "../../gateway/src/metrics";
-import { startGateway } from "../../gateway/src/server";
+import { runGatewayProcess } from "../../gateway/src/wiring";
 
 class InstrumentBackend implements InferenceBackend {
   readonly kind = "embedded" as const;
@@ -46,24 +41,7 @@ async function main(): Promise<void> {
       "gateway-instrument needs JWT_JWKS_FILE, JWT_ISSUER and DEID_KEY_FILE (the benchmark sets them)",
     );
   }
-  const logger = createLogger(config.logLevel);
-  const metrics = createMetrics();
-  const { keyFile, ...deidSettings } = config.deid;
-  const deidentifier = createDeidentifier({ ...deidSettings, key: readDeidKey(keyFile) });
-  const publishedKeys = config.auth.jwks.kind === "file" ? readJwksFile(config.auth.jwks.path) : undefined;
-  const running = await startGateway({
-    config,
-    logger,
-    metrics,
-    deidentifier,
-    backend: new InstrumentBackend(),
-    publishedKeys,
-  });
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      running.shutdown(signal).then((code) => process.exit(code));
-    });
-  }
+  await runGatewayProcess(config, () => new InstrumentBackend());
 }
 
 main().catch((err: unknown) => {

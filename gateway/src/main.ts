@@ -1,48 +1,26 @@
-import { readJwksFile } from "./auth/verifier";
 import { type AuthConfig, ConfigError, type GatewayConfig, parseConfig } from "./config";
 import type { InferenceBackend } from "./contracts";
-import { createDeidentifier } from "./deid/index";
 import { createBackend } from "./inference/index";
-import { ensureLocalDevFiles, readDeidKey, readLocalDevClientSecret } from "./local-dev";
-import { createLogger } from "./logger";
-import { batchObserver, createMetrics } from "./metrics";
-import { loadClients } from "./oauth/clients";
-import { loadSigner, type TokenSigner } from "./oauth/signer";
-import { exitOnSignals, startGateway } from "./server";
+import { ensureLocalDevFiles, readLocalDevClientSecret } from "./local-dev";
+import type { createLogger } from "./logger";
+import { batchObserver } from "./metrics";
+import type { TokenSigner } from "./oauth/signer";
+import { runGatewayProcess } from "./wiring";
 
 /** Wires the real de-identifier and inference backend into the HTTP app and runs it until SIGTERM. */
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   if (config.localDev) await ensureLocalDevFiles(config.localDev);
-  const logger = createLogger(config.logLevel);
-  const metrics = createMetrics();
-
-  const { keyFile, ...deidSettings } = config.deid;
-  const deidentifier = createDeidentifier({ ...deidSettings, key: readDeidKey(keyFile) });
-  const backend = createBackend(config.backend, {
-    logger: logger.child({ component: "inference" }),
-    onBatch: batchObserver(metrics),
+  let backend: InferenceBackend | undefined;
+  const { running, logger, signer } = await runGatewayProcess(config, (log, metrics) => {
+    backend = createBackend(config.backend, {
+      logger: log.child({ component: "inference" }),
+      onBatch: batchObserver(metrics),
+    });
+    return backend;
   });
-  const oauth = config.oauth
-    ? {
-        signer: await loadSigner(config.oauth.signingKeyFile),
-        clients: loadClients(config.oauth.clientsFile),
-      }
-    : undefined;
-  const publishedKeys = config.auth.jwks.kind === "file" ? readJwksFile(config.auth.jwks.path) : undefined;
-
-  const running = await startGateway({
-    config,
-    logger,
-    metrics,
-    deidentifier,
-    backend,
-    oauth,
-    publishedKeys,
-  });
-  exitOnSignals(running);
-  startBackend(backend, logger);
-  if (config.localDev && oauth) await printLocalWalkthrough(config, oauth.signer, running.port);
+  if (backend) startBackend(backend, logger);
+  if (config.localDev && signer) await printLocalWalkthrough(config, signer, running.port);
 }
 
 /**

@@ -20,10 +20,11 @@ import {
   SERVED_MODEL_NAME,
   TOKENIZER_FILE,
 } from "../../gateway/src/inference/repository-layout";
+import { TOKENIZER_SHA_PARAMETER } from "../../gateway/src/inference/triton-model-checks";
 
 export const MODEL_NAME = SERVED_MODEL_NAME;
 /** Triton model-config parameter carrying the sha256 of the tokenizer.json the model version was published with. */
-export const TOKENIZER_SHA_PARAMETER = "tokenizer_sha256";
+export { TOKENIZER_SHA_PARAMETER };
 /** The paper's batch size on the T4. */
 export const DEFAULT_MAX_BATCH_SIZE = 16;
 /**

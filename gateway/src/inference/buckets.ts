@@ -58,3 +58,26 @@ export function bucketFor(length: number, buckets: readonly number[]): number {
     `sequence of ${length} tokens exceeds the largest bucket ${buckets[buckets.length - 1]}; it should have been truncated`,
   );
 }
+
+/**
+ * Positions of items grouped by their bucket, each group cut into chunks of at most `chunkSize`: one chunk is
+ * one batch of identical shape.
+ */
+export function chunksByBucket(
+  buckets: readonly number[],
+  chunkSize: number,
+): { bucket: number; indices: number[] }[] {
+  const groups = new Map<number, number[]>();
+  buckets.forEach((bucket, i) => {
+    const group = groups.get(bucket) ?? [];
+    group.push(i);
+    groups.set(bucket, group);
+  });
+  const chunks: { bucket: number; indices: number[] }[] = [];
+  for (const [bucket, indices] of groups) {
+    for (let start = 0; start < indices.length; start += chunkSize) {
+      chunks.push({ bucket, indices: indices.slice(start, start + chunkSize) });
+    }
+  }
+  return chunks;
+}

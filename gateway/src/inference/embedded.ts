@@ -14,11 +14,11 @@ import {
   type Prediction,
 } from "../contracts";
 import { DynamicBatcher } from "./batcher";
-import { validateBuckets } from "./buckets";
 import { ATTENTION_MASK, contractMismatches, INPUT_IDS, LOGITS, type TensorSpec } from "./model-contract";
-import { loadModelArtifacts } from "./model-repository";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
-import { type EncodedText, SequenceTokenizer } from "./tokenizer";
+import { StartOnce } from "./start-once";
+import type { EncodedText, SequenceTokenizer } from "./tokenizer";
+import { loadVersionTokenizer } from "./version-tokenizer";
 
 /** Warm-up runs one forward pass per bucket up to this length; longer buckets are rare and costly to warm. */
 export const WARMUP_MAX_BUCKET = 128;
@@ -38,7 +38,7 @@ export class EmbeddedBackend implements InferenceBackend {
   private info: ModelInfo | undefined;
   private warmedUp = false;
   private closed = false;
-  private startPromise: Promise<void> | undefined;
+  private readonly starting = new StartOnce(() => this.load());
 
   constructor(
     private readonly config: BackendConfig,
@@ -46,25 +46,12 @@ export class EmbeddedBackend implements InferenceBackend {
   ) {}
 
   start(): Promise<void> {
-    // A failed start is forgotten so that the caller can try again (e.g. Triton came up later).
-    this.startPromise ??= this.load().catch((err: unknown) => {
-      this.startPromise = undefined;
-      throw err;
-    });
-    return this.startPromise;
+    return this.starting.run();
   }
 
   private async load(): Promise<void> {
-    const artifacts = loadModelArtifacts(
-      this.config.modelRepository,
-      this.config.modelName,
-      this.config.modelVersion,
-      {
-        requireModelFile: true,
-      },
-    );
-    const buckets = validateBuckets(this.config.sequenceBuckets, artifacts.info.maxSequenceLength);
-    this.tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
+    const { artifacts, buckets, tokenizer } = loadVersionTokenizer(this.config, { requireModelFile: true });
+    this.tokenizer = tokenizer;
 
     const { intraOpThreads, interOpThreads } = this.config.embedded;
     const sessionOptions: ort.InferenceSession.SessionOptions = {
@@ -192,7 +179,7 @@ export class EmbeddedBackend implements InferenceBackend {
     if (this.closed) return;
     this.closed = true;
     // A start() still loading must finish before its session can be released.
-    await this.startPromise?.catch(() => undefined);
+    await this.starting.settled();
     await this.batcher?.close();
     const session = this.session;
     this.session = undefined;

@@ -17,17 +17,18 @@ import {
   type ModelInfo,
   type Prediction,
 } from "../contracts";
-import { validateBuckets } from "./buckets";
+import { chunksByBucket } from "./buckets";
+import { CachedProbe } from "./cached-probe";
 import { type CallOutcome, CircuitBreaker } from "./circuit-breaker";
 import { type HttpResponse, KServeHttpClient } from "./kserve-client";
 import { decodeLogits, encodeInferRequest, HEADER_LENGTH } from "./kserve-codec";
-import { contractMismatches, type TensorSpec } from "./model-contract";
-import { loadModelArtifacts } from "./model-repository";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
-import { type EncodedText, SequenceTokenizer } from "./tokenizer";
+import { StartOnce } from "./start-once";
+import type { EncodedText, SequenceTokenizer } from "./tokenizer";
+import { errorText, SERVER_READY_PATH, verifyServedModel } from "./triton-model-checks";
+import { loadVersionTokenizer } from "./version-tokenizer";
 
-/** The model config parameter that carries the sha256 of the tokenizer.json the model was exported with. */
-export const TOKENIZER_SHA_PARAMETER = "tokenizer_sha256";
+export { TOKENIZER_SHA_PARAMETER } from "./triton-model-checks";
 
 export interface TritonOptions {
   logger?: Logger;
@@ -43,13 +44,6 @@ export interface TritonOptions {
   retryBaseDelayMs?: number;
 }
 
-interface ModelMetadata {
-  name?: string;
-  versions?: string[];
-  inputs?: TensorSpec[];
-  outputs?: TensorSpec[];
-}
-
 export class TritonBackend implements InferenceBackend {
   readonly kind = "triton" as const;
   private readonly client: KServeHttpClient;
@@ -61,9 +55,8 @@ export class TritonBackend implements InferenceBackend {
   private serverMaxBatchSize = Number.POSITIVE_INFINITY;
   private started = false;
   private closed = false;
-  private startPromise: Promise<void> | undefined;
-  private readiness: { value: boolean; at: number } | undefined;
-  private readinessProbe: Promise<boolean> | undefined;
+  private readonly starting = new StartOnce(() => this.connect());
+  private readonly readiness: CachedProbe;
   private outstanding = 0;
   private inFlightCalls = new Set<Promise<unknown>>();
   private batches = 0;
@@ -94,6 +87,7 @@ export class TritonBackend implements InferenceBackend {
       retryBaseDelayMs: options.retryBaseDelayMs,
       logger: options.logger,
     });
+    this.readiness = new CachedProbe(() => this.probeReadiness(), options.readinessCacheMs ?? 1_000);
     this.breaker = new CircuitBreaker({
       failureThreshold: options.circuitFailureThreshold ?? 5,
       cooldownMs: options.circuitCooldownMs ?? 5_000,
@@ -110,52 +104,28 @@ export class TritonBackend implements InferenceBackend {
   }
 
   start(): Promise<void> {
-    // A failed start is forgotten so that the caller can try again (e.g. Triton came up later).
-    this.startPromise ??= this.connect().catch((err: unknown) => {
-      this.startPromise = undefined;
-      throw err;
-    });
-    return this.startPromise;
+    return this.starting.run();
   }
 
   private async connect(): Promise<void> {
     const { modelName } = this.config;
-    const artifacts = loadModelArtifacts(this.config.modelRepository, modelName, this.version, {
-      requireModelFile: false,
+    const { artifacts, buckets, tokenizer } = loadVersionTokenizer(this.config, { requireModelFile: false });
+    this.tokenizer = tokenizer;
+    const served = await verifyServedModel({
+      get: (path) => this.get(path),
+      url: this.client.url,
+      modelName,
+      version: this.version,
+      modelPath: this.modelPath,
+      tokenizerSha256: artifacts.tokenizerSha256,
+      logger: this.options.logger,
     });
-    const buckets = validateBuckets(this.config.sequenceBuckets, artifacts.info.maxSequenceLength);
-    this.tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
-    const where = `Triton at ${this.client.url}`;
-    const model = `model "${modelName}" version ${this.version}`;
-
-    const health = await this.get("/v2/health/ready");
-    if (health.status !== 200)
-      throw new Error(`${where} is not ready (GET /v2/health/ready answered ${health.status})`);
-
-    const modelReady = await this.get(`${this.modelPath}/ready`);
-    if (modelReady.status !== 200) {
-      throw new Error(
-        `${model} is not ready on ${where} (HTTP ${modelReady.status}${errorText(modelReady)}); check MODEL_NAME/MODEL_VERSION and the server's model repository`,
-      );
-    }
-
-    const metadataResponse = await this.get(this.modelPath);
-    if (metadataResponse.status !== 200) {
-      throw new Error(
-        `${where} did not return metadata for ${model} (HTTP ${metadataResponse.status}${errorText(metadataResponse)})`,
-      );
-    }
-    const metadata = parseJson<ModelMetadata>(metadataResponse, "model metadata");
-    const problems = contractMismatches(metadata.inputs ?? [], metadata.outputs ?? []);
-    if (problems.length > 0) {
-      throw new Error(`${model} on ${where} does not match the serving contract: ${problems.join("; ")}`);
-    }
-
-    await this.checkModelConfig(artifacts.tokenizerSha256, `${model} on ${where}`);
+    this.serverMaxBatchSize = served.maxBatchSize;
 
     this.info = { name: modelName, version: this.version, synthetic: artifacts.info.synthetic };
     // One real inference proves the whole path (encoding, server, decoding) before the gateway takes traffic.
-    await this.infer(this.tokenizer.encode("warm up").bucket, [this.tokenizer.encode("warm up")], undefined);
+    const sample = tokenizer.encode("warm up");
+    await this.infer(sample.bucket, [sample], undefined);
     this.started = true;
     this.options.logger?.info(
       {
@@ -170,66 +140,22 @@ export class TritonBackend implements InferenceBackend {
     );
   }
 
-  /** Reads the model config for max_batch_size and the tokenizer hash the model was published with. */
-  private async checkModelConfig(localSha: string, what: string): Promise<void> {
-    const response = await this.get(`${this.modelPath}/config`);
-    if (response.status !== 200) {
-      throw new Error(`${what}: GET config answered ${response.status}${errorText(response)}`);
-    }
-    const config = parseJson<{
-      max_batch_size?: number;
-      parameters?: Record<string, { string_value?: string }>;
-    }>(response, "model config");
-    if (typeof config.max_batch_size === "number") {
-      if (config.max_batch_size < 1) {
-        throw new Error(
-          `${what} has max_batch_size ${config.max_batch_size}; the contract needs batching (> 0)`,
-        );
-      }
-      this.serverMaxBatchSize = config.max_batch_size;
-    }
-    const remoteSha = config.parameters?.[TOKENIZER_SHA_PARAMETER]?.string_value;
-    if (remoteSha === undefined) {
-      this.options.logger?.warn(
-        { parameter: TOKENIZER_SHA_PARAMETER },
-        "Triton model config carries no tokenizer hash; the tokenizer/model pairing cannot be verified",
-      );
-    } else if (remoteSha.toLowerCase() !== localSha) {
-      throw new Error(
-        `${what} was published with tokenizer sha256 ${remoteSha}, but the local tokenizer has ${localSha}: ` +
-          "the gateway's MODEL_REPOSITORY holds a different model version's tokenizer",
-      );
-    }
-  }
-
   private async get(path: string): Promise<HttpResponse> {
     return this.client.send({ method: "GET", path, timeoutMs: this.config.triton.timeoutMs });
   }
 
   async ready(): Promise<boolean> {
     if (!this.started || this.closed) return false;
-    const cacheMs = this.options.readinessCacheMs ?? 1_000;
-    if (this.readiness !== undefined && Date.now() - this.readiness.at < cacheMs) return this.readiness.value;
-    this.readinessProbe ??= this.probeReadiness().finally(() => {
-      this.readinessProbe = undefined;
-    });
-    return this.readinessProbe;
+    return (await this.readiness.check()) && !this.closed;
   }
 
   private async probeReadiness(): Promise<boolean> {
     const timeoutMs = Math.min(this.config.triton.timeoutMs, 1_000);
-    let value = false;
-    try {
-      const [server, model] = await Promise.all([
-        this.client.send({ method: "GET", path: "/v2/health/ready", timeoutMs }),
-        this.client.send({ method: "GET", path: `${this.modelPath}/ready`, timeoutMs }),
-      ]);
-      value = server.status === 200 && model.status === 200;
-    } catch {
-      value = false;
-    }
-    this.readiness = { value, at: Date.now() };
-    return value && !this.closed;
+    const [server, model] = await Promise.all([
+      this.client.send({ method: "GET", path: SERVER_READY_PATH, timeoutMs }),
+      this.client.send({ method: "GET", path: `${this.modelPath}/ready`, timeoutMs }),
+    ]);
+    return server.status === 200 && model.status === 200;
   }
 
   modelInfo(): ModelInfo {
@@ -252,33 +178,27 @@ export class TritonBackend implements InferenceBackend {
     const tokenizer = this.tokenizer;
     const encoded = texts.map((t) => tokenizer.encode(t));
     const chunkSize = Math.min(this.config.batching.maxBatchSize, this.serverMaxBatchSize);
-    const groups = new Map<number, number[]>();
-    encoded.forEach((e, i) => {
-      const group = groups.get(e.bucket) ?? [];
-      group.push(i);
-      groups.set(e.bucket, group);
-    });
 
     // If one part fails the others are cancelled: the caller gets one error, not a partial answer.
     const controller = new AbortController();
     const callSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
     const results = new Array<Prediction>(texts.length);
     const parts: Promise<void>[] = [];
-    for (const [bucket, indices] of groups) {
-      for (let start = 0; start < indices.length; start += chunkSize) {
-        const chunk = indices.slice(start, start + chunkSize);
-        parts.push(
-          this.infer(
-            bucket,
-            chunk.map((i) => encoded[i] as EncodedText),
-            callSignal,
-          ).then((predictions) => {
-            chunk.forEach((index, k) => {
-              results[index] = predictions[k] as Prediction;
-            });
-          }),
-        );
-      }
+    for (const { bucket, indices } of chunksByBucket(
+      encoded.map((e) => e.bucket),
+      chunkSize,
+    )) {
+      parts.push(
+        this.infer(
+          bucket,
+          indices.map((i) => encoded[i] as EncodedText),
+          callSignal,
+        ).then((predictions) => {
+          indices.forEach((index, k) => {
+            results[index] = predictions[k] as Prediction;
+          });
+        }),
+      );
     }
     this.outstanding += texts.length;
     const all = Promise.all(parts);
@@ -366,26 +286,8 @@ export class TritonBackend implements InferenceBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.startPromise?.catch(() => undefined);
+    await this.starting.settled();
     await Promise.allSettled([...this.inFlightCalls]);
     await this.client.close();
-  }
-}
-
-function errorText(response: HttpResponse): string {
-  try {
-    const parsed = JSON.parse(response.body.toString("utf8")) as { error?: unknown };
-    if (typeof parsed.error === "string") return `: ${parsed.error.slice(0, 300)}`;
-  } catch {
-    // not JSON: fall through
-  }
-  return "";
-}
-
-function parseJson<T>(response: HttpResponse, what: string): T {
-  try {
-    return JSON.parse(response.body.toString("utf8")) as T;
-  } catch {
-    throw new Error(`Triton returned ${what} that is not valid JSON`);
   }
 }
