@@ -13,7 +13,6 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  statSync,
   truncateSync,
   writeFileSync,
   writeSync,
@@ -142,8 +141,4 @@ export class OrderedWriter {
       closeSync(fd);
     }
   }
-}
-
-export function fileSize(file: string): number {
-  return existsSync(file) ? statSync(file).size : 0;
 }
