@@ -8,6 +8,7 @@ import type {
   PhiType,
   Prediction,
 } from "../../src/contracts";
+import { type BatcherOptions, DynamicBatcher } from "../../src/inference/batcher";
 
 /**
  * In-test doubles for the two engines. HTTP-layer tests are about the gateway's handling of requests, so the
@@ -106,5 +107,60 @@ export class BlockingBackend extends RecordingBackend {
 
   override stats(): BackendStats {
     return { queueDepth: this.waiting.length, batches: 0, batchedItems: 0 };
+  }
+}
+
+/**
+ * A backend with the gateway's real DynamicBatcher in front of a counting model: every text that reaches the
+ * model is recorded, and hold() keeps batches running until release(), so a test can fill the queue behind a
+ * running batch and see exactly which queued work the model ever got.
+ */
+export class BatchingBackend extends RecordingBackend {
+  /** Every batch the model ran, as the texts in it. */
+  readonly ran: string[][] = [];
+  private holding = false;
+  private gates: Array<() => void> = [];
+  private readonly batcher: DynamicBatcher<string, Prediction>;
+
+  constructor(options: Partial<BatcherOptions> = {}) {
+    super();
+    this.batcher = new DynamicBatcher<string, Prediction>(
+      async (_bucket, items) => {
+        this.ran.push([...items]);
+        if (this.holding) await new Promise<void>((resolve) => this.gates.push(resolve));
+        return items.map(() => ({ label: "POSITIVE", score: 0.9, truncated: false }));
+      },
+      { maxBatchSize: 8, maxQueueDelayMs: 0, maxQueueSize: 64, concurrency: 1, ...options },
+    );
+  }
+
+  hold(): void {
+    this.holding = true;
+  }
+
+  release(): void {
+    this.holding = false;
+    for (const open of this.gates.splice(0)) open();
+  }
+
+  /** Batches currently held inside the model. */
+  get running(): number {
+    return this.gates.length;
+  }
+
+  override classify(
+    texts: readonly string[],
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<Prediction[]> {
+    return this.batcher.submit(
+      texts.map((item) => ({ bucket: 16, item })),
+      signal,
+      deadline,
+    );
+  }
+
+  override stats(): BackendStats {
+    return this.batcher.stats();
   }
 }
