@@ -2,7 +2,14 @@
  * The name passes, tried in order at each token. A claiming pass returns the index after the name it reported
  * (the walk resumes there) or -1; the two trailing passes only add evidence and never move the walk.
  */
-import {
+import * as lexicon from "./lexicon";
+import * as walk from "./name-walk";
+import type { NameWalk } from "./name-walk";
+import * as tokenModule from "./tokens";
+import type { Token } from "./tokens";
+
+// Local bindings: module-namespace property reads (getters under tsx) on every token add up in the name walk.
+const {
   CLINICIAN_SUFFIXES,
   DOTTED_ONLY_TITLES,
   EPONYMS,
@@ -11,9 +18,9 @@ import {
   RELATION_WORDS,
   TITLES,
   US_STATE_CODES,
-} from "./lexicon";
-import { isFirst, isLast, type NameWalk } from "./name-walk";
-import { type Token, UPPER_WORD } from "./tokens";
+} = lexicon;
+const { isFirst, isLast } = walk;
+const { UPPER_WORD } = tokenModule;
 
 export type ClaimingPass = (w: NameWalk, t: Token, i: number) => number;
 export type EvidencePass = (w: NameWalk, t: Token, i: number) => void;

@@ -3,9 +3,16 @@
  * found so far, and "collect", which extends a name over initials and name parts.
  */
 import { nameDictionaries } from "./dictionaries";
-import { EPONYM_HEADS, EPONYMS, MONTHS, TITLES } from "./lexicon";
-import { type Span, span } from "./span";
-import { POSSESSIVE, type Token } from "./tokens";
+import * as lexicon from "./lexicon";
+import * as spans from "./span";
+import type { Span } from "./span";
+import * as tokenModule from "./tokens";
+import type { Token } from "./tokens";
+
+// Local bindings: module-namespace property reads (getters under tsx) on every token add up in the name walk.
+const { EPONYM_HEADS, EPONYMS, MONTHS, TITLES } = lexicon;
+const { span } = spans;
+const { POSSESSIVE } = tokenModule;
 
 const SENTENCE_END = new Set([".", "!", "?", ":", ";"]);
 /** At most this many words (initials included) in one name. */

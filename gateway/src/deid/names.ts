@@ -4,10 +4,13 @@
  * the first that reports a name moves the walk past it; otherwise the evidence passes (credentials after a
  * name, a lone surname) may add a weaker span. Eponyms ("Parkinson's disease", "Apgar score") are suppressed.
  */
-import { CLAIMING_PASSES, EVIDENCE_PASSES } from "./name-rules";
+import * as rules from "./name-rules";
 import { NameWalk } from "./name-walk";
 import type { Recognizer } from "./recognizer";
 import type { Token } from "./tokens";
+
+// Local bindings: a module-namespace read (a getter under tsx) on every token adds up in the walk.
+const { CLAIMING_PASSES, EVIDENCE_PASSES } = rules;
 
 export const nameRecognizer: Recognizer = {
   name: "names",
