@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
+import { REQUEST_DEADLINE } from "../src/deployment-contract";
 import {
   CHECKOUT_MODEL_REPOSITORY,
   modelDirectory,
@@ -28,7 +29,16 @@ interface ParsedConfig {
   input: { name: string; data_type: string; dims: string[] }[];
   output: { name: string; data_type: string; dims: string[] }[];
   instance_group: { kind: string; count: number }[];
-  dynamic_batching?: { preferred_batch_size: number[]; max_queue_delay_microseconds: string };
+  dynamic_batching?: {
+    preferred_batch_size: number[];
+    max_queue_delay_microseconds: string;
+    default_queue_policy?: {
+      timeout_action: string;
+      default_timeout_microseconds: string;
+      allow_timeout_override: boolean;
+      max_queue_size: number;
+    };
+  };
   optimization?: {
     execution_accelerators: {
       gpu_execution_accelerator: { name: string; parameters: Record<string, string> }[];
@@ -87,10 +97,32 @@ describe("Triton model config", () => {
   });
 
   test("dynamic batching prefers batches of 4, 8 and 16 and waits at most 2 ms for them", () => {
-    assert.deepEqual(parsed(gpu).dynamic_batching, {
-      preferred_batch_size: [4, 8, 16],
-      max_queue_delay_microseconds: "2000",
-    });
+    const { preferred_batch_size, max_queue_delay_microseconds } = parsed(gpu).dynamic_batching ?? {};
+    assert.deepEqual(preferred_batch_size, [4, 8, 16]);
+    assert.equal(max_queue_delay_microseconds, "2000");
+  });
+
+  test("Triton's queue policy is rendered and validated: late requests are rejected, the queue is bounded, a request may shorten its timeout", () => {
+    for (const text of [gpu, render("--variant", "cpu")]) {
+      const policy = parsed(text).dynamic_batching?.default_queue_policy;
+      assert.match(text, /timeout_action: REJECT\n/);
+      // REJECT is the enum's zero value, which the protobuf-to-JSON conversion leaves out.
+      assert.deepEqual(
+        { timeout_action: "REJECT", ...policy },
+        {
+          timeout_action: "REJECT",
+          default_timeout_microseconds: String(REQUEST_DEADLINE.defaultMs * 1000),
+          allow_timeout_override: true,
+          max_queue_size: 1024,
+        },
+      );
+    }
+  });
+
+  test("a misspelled queue-policy action fails Triton's ModelConfig parse", () => {
+    const result = parseWithTriton(gpu.replace("timeout_action: REJECT", "timeout_action: DROP"));
+    assert.equal(result.ok, false);
+    assert.match((result as { error: string }).error, /DROP/);
   });
 
   test("the config publishes the sha256 of the pinned version's tokenizer.json", () => {

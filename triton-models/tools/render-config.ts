@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { REQUEST_DEADLINE } from "../../gateway/src/deployment-contract";
 import {
   CHECKOUT_MODEL_REPOSITORY,
   MODEL_CONFIG_FILE,
@@ -39,9 +40,24 @@ export const DEFAULT_MAX_SEQUENCE_LENGTH = 512;
 export const MIN_SEQUENCE_BUCKET = 16;
 export const DEFAULT_TRT_CACHE_PATH = "/tmp/triton-trt-cache";
 
+/**
+ * Triton's queue policy: a request still queued after its timeout is rejected instead of computed for a caller
+ * that has given up. The default timeout is the gateway's default budget; the gateway sends each request's
+ * remaining budget as its `timeout` parameter, which may only shorten it. The bound is about one budget of
+ * work at the paper's 780 req/s on a T4: a longer queue cannot be served in time anyway.
+ */
+export const DEFAULT_QUEUE_TIMEOUT_US = REQUEST_DEADLINE.defaultMs * 1000;
+export const DEFAULT_MAX_QUEUE_SIZE = 1024;
+
+export interface QueuePolicyOptions {
+  defaultTimeoutMicroseconds?: number;
+  maxQueueSize?: number;
+}
+
 export interface DynamicBatchingOptions {
   preferredBatchSizes?: readonly number[];
   maxQueueDelayMicroseconds?: number;
+  queuePolicy?: QueuePolicyOptions;
 }
 
 export interface TensorRtOptions {
@@ -175,6 +191,19 @@ export function renderModelConfig(options: ModelConfigOptions): string {
     if (!Number.isInteger(delay) || delay < 0) fail(`maxQueueDelayMicroseconds must be >= 0, got ${delay}`);
     const block: Message = preferred.map((size): Field => ["preferred_batch_size", size]);
     block.push(["max_queue_delay_microseconds", delay]);
+    const queue = batching.queuePolicy ?? {};
+    block.push([
+      "default_queue_policy",
+      [
+        ["timeout_action", new Enum("REJECT")],
+        [
+          "default_timeout_microseconds",
+          positiveInteger(queue.defaultTimeoutMicroseconds ?? DEFAULT_QUEUE_TIMEOUT_US, "queue timeout"),
+        ],
+        ["allow_timeout_override", true],
+        ["max_queue_size", positiveInteger(queue.maxQueueSize ?? DEFAULT_MAX_QUEUE_SIZE, "maxQueueSize")],
+      ],
+    ]);
     config.push(["dynamic_batching", block]);
   }
 
