@@ -1,10 +1,11 @@
+import { MODEL_REPOSITORY_DIR } from "../../gateway/src/inference/repository-layout";
 import type { ConfigReader } from "./reader";
 import { ECR_REPOSITORY_NAME, S3_KEY_PREFIX } from "./rules";
 import type { ImageRegistryConfig, ModelRepositoryConfig } from "./types";
 
 /** Where the model repository is uploaded from and to. */
 export function readModelRepository(c: ConfigReader): ModelRepositoryConfig {
-  const localPath = c.string("modelRepositoryPath", "triton-models");
+  const localPath = c.string("modelRepositoryPath", MODEL_REPOSITORY_DIR);
   const bucketPrefix = c.string("modelBucketPrefix", "models");
   if (!S3_KEY_PREFIX.test(bucketPrefix)) {
     c.problem(
