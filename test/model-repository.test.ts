@@ -5,12 +5,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigReader } from "../components/config/reader";
+import { readModelRepository } from "../components/config/storage";
 import { listModelFiles, ModelRepository, type ModelRepositoryArgs } from "../components/model-repository";
 import {
   CHECKOUT_MODEL_REPOSITORY,
   MODEL_CONFIG_FILE,
   MODEL_FILE,
   MODEL_INFO_FILE,
+  PROJECT_ROOT,
   SERVED_MODEL_NAME,
   SERVED_MODEL_VERSION,
   TOKENIZER_FILE,
@@ -71,6 +74,12 @@ test("the checkout's repository folder holds only what Triton serves, with one t
     `${SERVED_MODEL_NAME}/${SERVED_MODEL_VERSION}/${TOKENIZER_FILE}`,
     `${SERVED_MODEL_NAME}/${MODEL_CONFIG_FILE}`,
   ]);
+});
+
+test("without modelRepositoryPath the stack uploads the checkout's repository folder", async () => {
+  await installPulumiMocks({ stack: "dev" });
+  const { localPath } = readModelRepository(new ConfigReader("clinical-inference-platform", "dev"));
+  expect(path.resolve(PROJECT_ROOT, localPath)).toBe(CHECKOUT_MODEL_REPOSITORY);
 });
 
 test("a new file in the repository becomes a new object", async () => {
