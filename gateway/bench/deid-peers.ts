@@ -4,15 +4,19 @@
  * philter-lite, scrubadub) run by bench/deid-peers/run_peers.py in the .local/deid-venv environment that
  * scripts/setup.d/40-deid-python.sh installs.
  *   npm run bench:deid -w gateway                      (both benchmarks)
- *   npx tsx bench/deid-peers.ts [--splits dev,test] [--peers presidio,philter,scrubadub|none] [--notes 450]
+ *   npx tsx bench/deid-peers.ts [--splits train,dev,test] [--peer-splits dev,test]
+ *     [--peers presidio,philter,scrubadub|none] [--notes N]
  * The frozen test split is always reported on its own table, under its pinned version and hash.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { PHI_TYPES, type PhiEntity } from "../src/contracts";
+import { defaultRegistry, detectAsync } from "../src/deid/detect";
 import { detect } from "../src/deid/index";
 import { loadDeidModel } from "../src/deid-model/index";
+import { modelRecognizer } from "../src/deid-model/recognizer";
 import { PROJECT_ROOT } from "../src/inference/repository-layout";
 import { corpusHash, generateIndependentCorpus, toJsonl } from "../test/fixtures/deid-independent/corpus";
 import { FROZEN_TEST, SPLIT_SIZES } from "../test/fixtures/deid-independent/frozen";
@@ -112,13 +116,23 @@ export function table(rows: readonly Row[]): string {
 }
 
 export async function main(): Promise<void> {
-  const splits = option("splits", "dev,test").split(",");
+  const splits = option("splits", "train,dev,test").split(",");
+  // The peers are slow (Presidio and philter-lite take 0.1-0.2 s per note): not on the 2,700 training notes.
+  const peerSplits = option("peer-splits", "dev,test").split(",");
   const peers = option("peers", PEERS.join(","))
     .split(",")
     .filter((p) => p !== "none" && p !== "");
   for (const p of peers)
     if (!(PEERS as readonly string[]).includes(p)) throw new Error(`--peers: unknown peer ${p}`);
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
+  console.log(
+    `Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} logical CPUs, Node ${process.version}, load average ${load}.`,
+  );
   const model = await loadDeidModel();
+  const registry = defaultRegistry().add(modelRecognizer(model));
+  // The union shows what the resolver costs: every character either side would remove.
   const union = async (text: string): Promise<PhiEntity[]> => [...detect(text), ...(await model.find(text))];
   for (const split of splits) {
     if (!isIndependentSplit(split)) throw new Error(`--splits: unknown split ${split}`);
@@ -127,10 +141,11 @@ export async function main(): Promise<void> {
     const rows: Row[] = [
       await runLocal("rules (detect)", notes, (t) => detect(t)),
       await runLocal("model", notes, (t) => model.find(t)),
-      await runLocal("rules + model", notes, union),
+      await runLocal("rules + model (registry)", notes, (t) => detectAsync(t, {}, registry)),
+      await runLocal("rules ∪ model (no resolver)", notes, union),
     ];
     const failures: string[] = [];
-    for (const p of peers) {
+    for (const p of peerSplits.includes(split) ? peers : []) {
       const r = runPeer(p, split, notes);
       if (typeof r === "string") failures.push(r);
       else rows.push(r);
