@@ -70,6 +70,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batching", choices=["on", "off"], default="on", help="Triton dynamic batcher")
     parser.add_argument("--max-batch-size", type=int, default=16)
     parser.add_argument("--max-queue-delay-us", type=int, default=2000)
+    parser.add_argument(
+        "--queue-timeout-us",
+        type=int,
+        default=0,
+        help="queue policy: reject requests queued longer than this (0 = no policy); requests may shorten it",
+    )
+    parser.add_argument("--max-queue-size", type=int, default=0, help="queue policy: bound on queued requests")
     parser.add_argument("--preferred-batch-sizes", default="", help="e.g. 4,8,16 (default: 4,8,16 capped)")
     parser.add_argument("--intra-op-threads", type=int, default=1, help="ONNX Runtime threads (default 1)")
     parser.add_argument("--log-verbose", type=int, default=0)
@@ -102,7 +109,7 @@ def main() -> None:
         import numpy as np
         import onnxruntime as ort
         from pytriton.decorators import batch
-        from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
+        from pytriton.model_config import DynamicBatcher, ModelConfig, QueuePolicy, Tensor, TimeoutAction
         from pytriton.triton import Triton, TritonConfig, TritonSecurityConfig
     except ImportError as error:
         fail(f"{error}; run scripts/setup.d/10-python.sh and start this with .venv/bin/python")
@@ -124,7 +131,22 @@ def main() -> None:
             if args.preferred_batch_sizes
             else [s for s in DEFAULT_PREFERRED_BATCH_SIZES if s <= args.max_batch_size]
         )
-        batcher = DynamicBatcher(max_queue_delay_microseconds=args.max_queue_delay_us, preferred_batch_size=preferred)
+        # The same queue policy as the rendered config.pbtxt: late requests are rejected, never run.
+        policy = (
+            QueuePolicy(
+                timeout_action=TimeoutAction.REJECT,
+                default_timeout_microseconds=args.queue_timeout_us,
+                allow_timeout_override=True,
+                max_queue_size=args.max_queue_size,
+            )
+            if args.queue_timeout_us > 0
+            else None
+        )
+        batcher = DynamicBatcher(
+            max_queue_delay_microseconds=args.max_queue_delay_us,
+            preferred_batch_size=preferred,
+            default_queue_policy=policy,
+        )
     else:
         batcher = None  # max_batch_size stays > 0 (requests keep their batch axis) but Triton forms no batches
     config = ModelConfig(batching=True, max_batch_size=args.max_batch_size, batcher=batcher)

@@ -158,7 +158,7 @@ export class EmbeddedBackend implements InferenceBackend {
     return this.info;
   }
 
-  async classify(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> {
+  async classify(texts: readonly string[], signal?: AbortSignal, deadline?: number): Promise<Prediction[]> {
     if (this.closed) throw new BackendUnavailableError("inference backend is shutting down", "not_ready");
     if (!this.warmedUp || this.batcher === undefined || this.tokenizer === undefined) {
       throw new BackendUnavailableError("model is not loaded yet", "not_ready");
@@ -168,7 +168,7 @@ export class EmbeddedBackend implements InferenceBackend {
       const encoded = tokenizer.encode(text);
       return { bucket: encoded.bucket, item: encoded };
     });
-    return this.batcher.submit(entries, signal);
+    return this.batcher.submit(entries, signal, deadline);
   }
 
   stats(): BackendStats {

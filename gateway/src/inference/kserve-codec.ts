@@ -25,11 +25,17 @@ export function encodeInferRequest(
   attentionMask: BigInt64Array,
   shape: readonly [number, number],
   binary: boolean,
+  /** Triton's per-request `timeout` parameter: how long the request may wait in its queue (µs). */
+  timeoutUs?: number,
 ): EncodedRequest {
   const [batch, sequence] = shape;
   if (inputIds.length !== batch * sequence || attentionMask.length !== batch * sequence) {
     throw new Error(`tensor sizes do not match shape [${batch},${sequence}]`);
   }
+  if (timeoutUs !== undefined && !(Number.isInteger(timeoutUs) && timeoutUs >= 1)) {
+    throw new Error(`the request timeout must be a positive integer of microseconds, got ${timeoutUs}`);
+  }
+  const parameters = timeoutUs === undefined ? {} : { parameters: { timeout: timeoutUs } };
   if (!binary) {
     const json = {
       inputs: [
@@ -42,6 +48,7 @@ export function encodeInferRequest(
         },
       ],
       outputs: [{ name: LOGITS, parameters: { binary_data: false } }],
+      ...parameters,
     };
     return { body: Buffer.from(JSON.stringify(json)), headers: { "content-type": "application/json" } };
   }
@@ -62,6 +69,7 @@ export function encodeInferRequest(
         },
       ],
       outputs: [{ name: LOGITS, parameters: { binary_data: true } }],
+      ...parameters,
     }),
   );
   const body = Buffer.concat([

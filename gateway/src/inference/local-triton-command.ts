@@ -29,6 +29,8 @@ export interface LocalTritonCommand {
   maxQueueDelayUs?: number;
   /** ONNX Runtime intra-op threads; the launcher's default is one. */
   intraOpThreads?: number;
+  /** Triton's queue policy (REJECT after timeoutUs, at most maxQueueSize queued); absent = none. */
+  queuePolicy?: { timeoutUs: number; maxQueueSize: number };
 }
 
 /** Arguments for the Python interpreter: the launcher script, then its flags. */
@@ -54,6 +56,10 @@ export function localTritonArgs(c: LocalTritonCommand): string[] {
   ];
   if (c.maxQueueDelayUs !== undefined) args.push("--max-queue-delay-us", String(c.maxQueueDelayUs));
   if (c.intraOpThreads !== undefined) args.push("--intra-op-threads", String(c.intraOpThreads));
+  if (c.queuePolicy !== undefined) {
+    args.push("--queue-timeout-us", String(c.queuePolicy.timeoutUs));
+    args.push("--max-queue-size", String(c.queuePolicy.maxQueueSize));
+  }
   return args;
 }
 

@@ -7,6 +7,7 @@
  * across every gateway replica, and a second queueing delay in the gateway would only add latency. Bucketing
  * is what makes Triton's batching work: requests from different callers arrive with identical shapes.
  */
+import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import {
   type BackendConfig,
@@ -17,6 +18,7 @@ import {
   type ModelInfo,
   type Prediction,
 } from "../contracts";
+import { DeadlineExceededError } from "../limits/deadline-exceeded";
 import { chunksByBucket } from "./buckets";
 import { CachedProbe } from "./cached-probe";
 import { type CallOutcome, CircuitBreaker } from "./circuit-breaker";
@@ -25,7 +27,8 @@ import { decodeLogits, encodeInferRequest, HEADER_LENGTH } from "./kserve-codec"
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
 import { StartOnce } from "./start-once";
 import type { EncodedText, SequenceTokenizer } from "./tokenizer";
-import { errorText, SERVER_READY_PATH, verifyServedModel } from "./triton-model-checks";
+import { SERVER_READY_PATH, verifyServedModel } from "./triton-model-checks";
+import { inferenceFailure } from "./triton-rejections";
 import { loadVersionTokenizer } from "./version-tokenizer";
 
 export { TOKENIZER_SHA_PARAMETER } from "./triton-model-checks";
@@ -125,7 +128,7 @@ export class TritonBackend implements InferenceBackend {
     this.info = { name: modelName, version: this.version, synthetic: artifacts.info.synthetic };
     // One real inference proves the whole path (encoding, server, decoding) before the gateway takes traffic.
     const sample = tokenizer.encode("warm up");
-    await this.infer(sample.bucket, [sample], undefined);
+    await this.infer(sample.bucket, [sample], undefined, undefined);
     this.started = true;
     this.options.logger?.info(
       {
@@ -163,7 +166,7 @@ export class TritonBackend implements InferenceBackend {
     return this.info;
   }
 
-  async classify(texts: readonly string[], signal?: AbortSignal): Promise<Prediction[]> {
+  async classify(texts: readonly string[], signal?: AbortSignal, deadline?: number): Promise<Prediction[]> {
     if (this.closed) throw new BackendUnavailableError("inference backend is shutting down", "not_ready");
     if (!this.started || this.tokenizer === undefined) {
       throw new BackendUnavailableError("Triton backend is not started", "not_ready");
@@ -193,6 +196,7 @@ export class TritonBackend implements InferenceBackend {
           bucket,
           indices.map((i) => encoded[i] as EncodedText),
           callSignal,
+          deadline,
         ).then((predictions) => {
           indices.forEach((index, k) => {
             results[index] = predictions[k] as Prediction;
@@ -216,12 +220,15 @@ export class TritonBackend implements InferenceBackend {
     }
   }
 
-  /** One v2 inference request for texts of one bucket, through the circuit breaker. */
+  /** One v2 request for one bucket's texts, through the breaker; the budget left is Triton's timeout. */
   private async infer(
     bucket: number,
     items: EncodedText[],
     signal: AbortSignal | undefined,
+    deadline: number | undefined,
   ): Promise<Prediction[]> {
+    const timeoutUs = deadline === undefined ? undefined : Math.floor((deadline - performance.now()) * 1000);
+    if (timeoutUs !== undefined && timeoutUs < 1) throw new DeadlineExceededError("backend_queue");
     if (!this.breaker.tryAcquire()) {
       const seconds = Math.ceil(this.breaker.retryAfterMs() / 1000);
       throw new BackendUnavailableError(
@@ -242,6 +249,7 @@ export class TritonBackend implements InferenceBackend {
         attentionMask,
         [items.length, bucket],
         this.config.triton.binary,
+        timeoutUs,
       );
       this.batches++;
       this.batchedItems += items.length;
@@ -255,13 +263,12 @@ export class TritonBackend implements InferenceBackend {
         signal,
       });
       if (response.status !== 200) {
-        // A 4xx is an answer from a live server (our request or the deployment is wrong): it must not open the
-        // circuit. A 5xx means the server is in trouble.
-        outcome = response.status >= 500 ? "failure" : "success";
-        throw new BackendUnavailableError(
-          `Triton answered ${response.status} to inference on model "${this.config.modelName}" version ${this.version}${errorText(response)}`,
-          "upstream_error",
+        const failure = inferenceFailure(
+          response,
+          `model "${this.config.modelName}" version ${this.version}`,
         );
+        outcome = failure.outcome;
+        throw failure.error;
       }
       const header = response.headers[HEADER_LENGTH];
       const logits = decodeLogits(response.body, Array.isArray(header) ? header[0] : header, items.length);

@@ -14,6 +14,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import {
   LOCAL_TRITON_HOST,
+  type LocalTritonCommand,
   localTritonArgs,
   localTritonOrigin,
 } from "../../src/inference/local-triton-command";
@@ -27,6 +28,7 @@ export interface LocalTritonOptions {
   batching?: boolean;
   maxBatchSize?: number;
   maxQueueDelayUs?: number;
+  queuePolicy?: LocalTritonCommand["queuePolicy"];
   /** How long to wait for /v2/health/ready and the model's readiness (default 120 s: first start unpacks Triton). */
   startTimeoutMs?: number;
 }
@@ -85,6 +87,7 @@ export async function startLocalTriton(options: LocalTritonOptions = {}): Promis
     batching: options.batching !== false,
     maxBatchSize: options.maxBatchSize ?? 16,
     maxQueueDelayUs: options.maxQueueDelayUs ?? 2000,
+    queuePolicy: options.queuePolicy,
   });
   const child = spawn(python, args, { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
