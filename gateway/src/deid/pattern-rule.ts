@@ -67,10 +67,11 @@ function findRule(rule: PatternRule, doc: DeidDocument, out: Span[]): void {
     }
     if (rule.cue) {
       const before = windowBefore(doc, m.index, CUE_WINDOW);
-      const cue = rule.cue.find((c) => c.pattern.test(before));
-      if (cue) {
+      for (const cue of rule.cue) {
+        if (!cue.pattern.test(before)) continue;
         type = cue.type ?? type;
         score = cue.score ?? score;
+        break;
       }
     }
     out.push(span(type, start, end, score));
@@ -83,16 +84,16 @@ export function patternRecognizer(name: string, rules: readonly PatternRule[]): 
     name,
     find(doc) {
       const out: Span[] = [];
-      // Rules sharing a prefilter (both URL patterns) test it once per document.
-      const passed = new Map<(text: string) => boolean, boolean>();
+      // Adjacent rules sharing a prefilter (both URL patterns) test it once per document.
+      let lastFilter: PatternRule["prefilter"];
+      let lastPassed = true;
       for (const rule of rules) {
         if (rule.prefilter) {
-          let ok = passed.get(rule.prefilter);
-          if (ok === undefined) {
-            ok = rule.prefilter(doc.text);
-            passed.set(rule.prefilter, ok);
+          if (rule.prefilter !== lastFilter) {
+            lastFilter = rule.prefilter;
+            lastPassed = lastFilter(doc.text);
           }
-          if (!ok) continue;
+          if (!lastPassed) continue;
         }
         findRule(rule, doc, out);
       }
