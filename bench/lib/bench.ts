@@ -100,13 +100,8 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
   const artifacts = loadModelArtifacts(repository, MODEL_NAME, undefined, { requireModelFile: true });
   const shape = shapeOf(artifacts.info);
   const buckets = DEFAULT_BUCKETS.filter((b) => b <= artifacts.info.maxSequenceLength);
-  const workload = tokenizeWorkload(readWorkload(opts.workloadFile), {
-    repository,
-    name: MODEL_NAME,
-    version: artifacts.version,
-    buckets,
-  });
   const tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
+  const workload = tokenizeWorkload(readWorkload(opts.workloadFile), { artifacts, tokenizer });
   progress.info(`server logs: ${path.relative(REPO_ROOT, logDir)}`);
   progress.info(
     `workload: ${workload.stats.sentences} sentences, tokens p50 ${workload.stats.tokens.p50}, p95 ${workload.stats.tokens.p95}; ` +

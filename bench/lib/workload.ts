@@ -4,8 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { loadModelArtifacts } from "../../gateway/src/inference/model-repository";
-import { SequenceTokenizer } from "../../gateway/src/inference/tokenizer";
+import type { VersionTokenizer } from "../../gateway/src/inference/version-tokenizer";
 import { percentile } from "./stats";
 
 export const DEFAULT_WORKLOAD = path.join(__dirname, "..", "workload", "clinical-sentences.jsonl");
@@ -62,24 +61,17 @@ export function readWorkload(file: string): WorkloadItem[] {
   return items;
 }
 
-export interface ModelRef {
-  repository: string;
-  name: string;
-  version?: string;
-  buckets: number[];
-}
-
 export interface TokenizedWorkload {
   items: TokenizedItem[];
   stats: TokenStats;
   padId: number;
 }
 
-export function tokenizeWorkload(items: readonly WorkloadItem[], model: ModelRef): TokenizedWorkload {
-  const artifacts = loadModelArtifacts(model.repository, model.name, model.version, {
-    requireModelFile: false,
-  });
-  const tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, model.buckets);
+/** The workload as the gateway sends it: encoded with the model version's own tokenizer and buckets. */
+export function tokenizeWorkload(
+  items: readonly WorkloadItem[],
+  { artifacts, tokenizer }: Pick<VersionTokenizer, "artifacts" | "tokenizer">,
+): TokenizedWorkload {
   const tokenized = items.map((item) => {
     const enc = tokenizer.encode(item.text);
     return { ...item, tokens: enc.ids.length, bucket: enc.bucket, truncated: enc.truncated, ids: enc.ids };
