@@ -442,19 +442,6 @@ describe("model repository", () => {
     });
   });
 
-  test("refuses any request that does not use TLS", () => {
-    const bucketArn = prod.mocked.one(BUCKET).state.arn;
-    const policy = parsePolicy(prod.mocked.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
-    expect(policy.Statement).toContainEqual({
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    });
-  });
-
   test("uploads one object per model file under the configured prefix", () => {
     const keys = prod.mocked.byType(OBJECT).map((o) => o.inputs.key);
     expect(keys.sort()).toEqual([
