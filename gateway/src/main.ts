@@ -3,7 +3,7 @@ import type { InferenceBackend } from "./contracts";
 import { createBackend } from "./inference/index";
 import { ensureLocalDevFiles, readLocalDevClientSecret } from "./local-dev";
 import type { createLogger } from "./logger";
-import { batchObserver } from "./metrics";
+import { batchObserver, sojournObserver } from "./metrics";
 import type { TokenSigner } from "./oauth/signer";
 import { runGatewayProcess } from "./wiring";
 
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     backend = createBackend(config.backend, {
       logger: log.child({ component: "inference" }),
       onBatch: batchObserver(metrics),
+      onSojourn: sojournObserver(metrics),
     });
     return backend;
   });

@@ -155,6 +155,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   };
 }
 
+/** The embedded backend's onSojourn hook: how long each text waited in the gateway's batcher. */
+export function sojournObserver(metrics: GatewayMetrics): (waitedMs: number) => void {
+  return (waitedMs) => metrics.queueSojourn.observe({ queue: "batcher" }, waitedMs / 1000);
+}
+
 /** The backend's onBatch hook: one observation per batch sent to the model. */
 export function batchObserver(metrics: GatewayMetrics): (size: number, bucket: number) => void {
   return (size, bucket) => metrics.batchSize.observe({ sequence_bucket: String(bucket) }, size);

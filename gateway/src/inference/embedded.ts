@@ -26,6 +26,7 @@ export const WARMUP_MAX_BUCKET = 128;
 export interface EmbeddedOptions {
   logger?: Logger;
   onBatch?: (size: number, bucket: number) => void;
+  onSojourn?: (waitedMs: number) => void;
   /** Batches running at once on the one session. ONNX Runtime already spreads one run over intra-op threads. */
   concurrency?: number;
 }
@@ -88,6 +89,7 @@ export class EmbeddedBackend implements InferenceBackend {
       maxQueueSize: batching.maxQueueSize,
       concurrency: this.options.concurrency ?? 1,
       onBatch: this.options.onBatch,
+      onSojourn: this.options.onSojourn,
     });
 
     try {

@@ -8,12 +8,18 @@ export interface BackendHooks {
   logger?: Logger;
   /** Called once per batch sent to the model (size = texts in it, bucket = padded sequence length). */
   onBatch?: (size: number, bucket: number) => void;
+  /** Called per text as it leaves the gateway's batching queue for the model, with its wait (ms). */
+  onSojourn?: (waitedMs: number) => void;
 }
 
 export function createBackend(config: BackendConfig, hooks: BackendHooks = {}): InferenceBackend {
   switch (config.kind) {
     case "embedded":
-      return new EmbeddedBackend(config, { logger: hooks.logger, onBatch: hooks.onBatch });
+      return new EmbeddedBackend(config, {
+        logger: hooks.logger,
+        onBatch: hooks.onBatch,
+        onSojourn: hooks.onSojourn,
+      });
     case "triton":
       return new TritonBackend(config, { logger: hooks.logger, onBatch: hooks.onBatch });
     default:
