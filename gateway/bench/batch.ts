@@ -161,7 +161,10 @@ async function main(): Promise<void> {
 
   const model = /task sentiment, (local .*)\n/.exec(local.stderr)?.[1] ?? "unknown model";
   const base = rates.sequential as number;
-  console.log(`${RECORDS} synthetic notes (mean ${chars.toFixed(0)} characters), ${model}`);
+  const repository = env.MODEL_REPOSITORY ?? "the default model repository";
+  console.log(
+    `${RECORDS} synthetic notes (mean ${chars.toFixed(0)} characters), ${model} from ${repository}`,
+  );
   console.log(
     `${cpus().length} CPUs (${cpus()[0]?.model}); 1-minute load average before/between/after: ${load.map((l) => l.toFixed(1)).join(" / ")}`,
   );

@@ -11,6 +11,8 @@ import type { TokenSource } from "./token-source";
 
 export const SENTIMENT_BATCH_PATH = "/v1/sentiment/batch";
 export const DEIDENTIFY_PATH = "/v1/deidentify";
+/** Longer than the gateway's own request timeout (60 s), so a slow answer is the gateway's to cut, not ours. */
+export const REQUEST_TIMEOUT_MS = 90_000;
 
 export interface RemoteWorkerOptions {
   target: URL;
@@ -70,13 +72,19 @@ export function createRemoteWorker(options: RemoteWorkerOptions): Worker {
       const url = new URL(path, target);
       let rejectedToken = false;
       for (let attempt = 0; ; attempt++) {
-        const token = await tokens.token();
+        let token: string;
+        try {
+          token = await tokens.token();
+        } catch (err) {
+          throw new Refused(0, `token renewal failed (${(err as Error).name})`);
+        }
         let res: Response;
         try {
           res = await fetch(url, {
             method: "POST",
             headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
             body: JSON.stringify(body),
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
           });
         } catch (err) {
           if (attempt + 1 >= maxAttempts) {

@@ -25,6 +25,8 @@ export class CredentialsError extends Error {
 /** Renew when this share of the lifetime is left (at most a minute), so clock skew and slow calls are covered. */
 export const RENEW_AT_REMAINING_SHARE = 0.2;
 export const RENEW_MAX_MARGIN_MS = 60_000;
+/** A token endpoint that has not answered in this long is treated as unreachable and tried again. */
+export const TOKEN_TIMEOUT_MS = 30_000;
 
 interface Held {
   token: string;
@@ -69,6 +71,7 @@ export class TokenSource {
           method: "POST",
           headers: { Authorization: `Basic ${basic}`, "Content-Type": "application/x-www-form-urlencoded" },
           body: new URLSearchParams({ grant_type: "client_credentials", scope }).toString(),
+          signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
         });
       } catch (err) {
         if (attempt + 1 >= maxAttempts) {
