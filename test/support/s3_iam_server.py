@@ -19,12 +19,13 @@ One correction to moto: it authorises HeadBucket as `s3:HeadBucket`, an action I
 authorises HeadBucket as `s3:ListBucket` (AWS S3 API reference, HeadBucket: "you must have permissions to
 perform the s3:ListBucket action"), which is the call defect #1 is about, so the server maps it that way.
 
-Stops on SIGTERM/SIGINT.
+Stops on SIGTERM/SIGINT, or when its parent process is gone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import signal
 import sys
@@ -141,7 +142,10 @@ def main() -> None:
         "probe": {"action": "s3:PutObject", "key": PROBE_KEY, "error": probe},
     }
     print(f"READY {json.dumps(ready)}", flush=True)
-    stop.wait()
+    # A test runner that dies without stopping the server must not leave it running: exit when orphaned.
+    parent = os.getppid()
+    while not stop.wait(1.0) and os.getppid() == parent:
+        pass
     server.stop()
     decisions.close()
 
