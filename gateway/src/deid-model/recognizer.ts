@@ -10,20 +10,27 @@ import { DEFAULT_DEID_MODEL_PATH, type DeidModel, type DeidModelOptions, loadDei
 export const MODEL_RECOGNIZER_NAME = "learned-model";
 
 /**
- * Model spans enter as weak evidence (below the resolver's 0.7): where a rule matched a validated or labelled
- * form, the rule's span wins the overlap and keeps what only it knows (a date's written form, which date
- * shifting needs), and weak candidates inside a clinical look-alike are dropped like the rules' own.
+ * Model spans enter as strong evidence (the resolver keeps strong spans first) but below the rules' scores
+ * (0.8-0.95): between two overlapping spans of one type the longer wins, so a model span that runs past a
+ * rule's partial match ("St. Jude Hospital" + " of Glodgeholm") replaces it, while for the same extent the
+ * rule's span wins and keeps what only it knows (a date's written form, which date shifting needs). Below 0.8,
+ * model names neither seed the second pass nor survive inside a clinical look-alike.
  */
-export const MODEL_SPAN_SCORE = 0.69;
+export const MODEL_SPAN_SCORE = 0.75;
+
+/**
+ * A model span inside a clinical look-alike ("Na 138") is dropped unless the model is this sure: the rules'
+ * look-alike list also covers forms that are PHI in context ("105F" the age, not the temperature).
+ */
+export const LOOKALIKE_OVERRIDE_SCORE = 0.9;
 
 export function modelRecognizer(model: DeidModel): AsyncRecognizer {
   return {
     name: MODEL_RECOGNIZER_NAME,
     async findAsync(doc: DeidDocument): Promise<Span[]> {
       const spans = await model.find(doc.text);
-      // The look-alike filter in detect.ts spares validated types; a model guess inside "Na 138" is never one.
       return spans
-        .filter((s) => !inLookalike(doc, s.start, s.end))
+        .filter((s) => s.score >= LOOKALIKE_OVERRIDE_SCORE || !inLookalike(doc, s.start, s.end))
         .map((s) => ({
           type: s.type,
           start: s.start,
