@@ -10,7 +10,7 @@ model_dir="$repo/distilbert_sst2"
 stamp="$repo/.generator.sha256"
 # Sets tokenizer (the one committed tokenizer.json) from gateway/src/inference/repository-layout.ts.
 eval "$(node --import tsx triton-models/tools/print-layout.ts)"
-want="$(cat triton-models/tools/generate-model.ts triton-models/tools/render-config.ts triton-models/tools/model/*.ts \
+want="$(cat triton-models/tools/generate-model.ts triton-models/tools/render-config.ts triton-models/tools/model/*.ts triton-models/tools/model-config/*.ts \
   "$tokenizer" 2>/dev/null | sha256sum | cut -d' ' -f1)"
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$model_dir/1/model.onnx" ] && [ -f "$model_dir/config.pbtxt" ]; then
