@@ -231,20 +231,17 @@ export class Workloads extends pulumi.ComponentResource {
 
 /**
  * Throws a RunError when there is no gateway image to run, the one thing this layer needs that config leaves
- * optional (the AWS layer deploys without it). Every value itself was validated by components/config.ts.
- * Returns the gateway image tag.
+ * optional (the AWS layer deploys without it); returns the tag. Every value itself was validated by
+ * components/config.ts, and namespaces, TLS and token settings are checked by the components that own them.
  */
 export function checkSettings(s: WorkloadSettings): string {
-  const problems: string[] = [];
   const imageTag = s.gateway.imageTag ?? "";
   if (imageTag === "") {
-    problems.push(
-      "gatewayImageTag is not set: build and push the gateway image to the stack's ECR repository, then run " +
-        "pulumi config set gatewayImageTag <tag>",
+    throw new pulumi.RunError(
+      "Invalid workloads settings:\n  - gatewayImageTag is not set: build and push the gateway image to the " +
+        "stack's ECR repository, then run pulumi config set gatewayImageTag <tag>",
     );
   }
-  if (problems.length > 0)
-    throw new pulumi.RunError(`Invalid workloads settings:\n  - ${problems.join("\n  - ")}`);
   return imageTag;
 }
 
