@@ -1,13 +1,14 @@
 /**
- * Admission by estimated wait: a request is refused at once when the texts already admitted ahead of it, times
- * the measured time the gateway needs per text, would not leave it an answer within its remaining budget.
- * Refusing at the door costs microseconds; queueing a request that will miss its deadline costs the caller the
- * whole budget and the model a computation nobody reads.
+ * Admission by estimated wait: a request is refused at once when the work already admitted ahead of it would
+ * not leave it an answer within its remaining budget. Refusing at the door costs microseconds; queueing a
+ * request that will miss its deadline costs the caller the whole budget and the model a computation nobody
+ * reads.
  *
- * The time per text is an exponentially weighted moving average of latency / (texts ahead + own texts) over
- * successful calls. At saturation that ratio tends to 1 / throughput (batching included); on an idle system it
- * is the latency of one call, which overestimates the wait only while the queue is short anyway. The estimate
- * is for the backend, whatever it is: the gateway's batcher and ONNX Runtime, or Triton behind it.
+ * The estimate is a line fitted to what the backend really does: wait = texts in the system × time per text +
+ * a fixed part. The time per text is busy time over texts completed (1 / throughput while there is a queue,
+ * batching included, so it is not fooled by many texts finishing together); the fixed part is what latency has
+ * on top of that (the caller's own batch, batch formation, transport), as a moving average. Both are learned
+ * from successful calls only, whatever the backend is: the gateway's batcher or Triton behind it.
  */
 import { performance } from "node:perf_hooks";
 
@@ -36,9 +37,15 @@ export const DEFAULT_SMOOTHING = 0.1;
 export const SHED_REASONS = ["estimate", "capacity", "backend_queue"] as const;
 export type ShedReason = (typeof SHED_REASONS)[number];
 
+/** Texts per throughput window: enough to average over a few batches of 16. */
+const WINDOW_TEXTS = 32;
+
 export class AdmissionController {
   private inSystem = 0;
   private perTextMs: number | undefined;
+  private fixedMs = 0;
+  private window = { busyMs: 0, texts: 0 };
+  private lastChange = 0;
   private readonly smoothing: number;
   private readonly now: () => number;
 
@@ -55,14 +62,15 @@ export class AdmissionController {
     return this.inSystem;
   }
 
-  /** The measured time per text in ms; undefined until the first success. */
+  /** The measured time per text in ms (1 / throughput under load); undefined until the first success. */
   get serviceTimePerTextMs(): number | undefined {
     return this.perTextMs;
   }
 
   /** The wait a request of `texts` texts would see if admitted now. */
   estimateMs(texts: number): number {
-    return (this.inSystem + texts) * (this.perTextMs ?? 0);
+    if (this.perTextMs === undefined) return 0;
+    return (this.inSystem + texts) * this.perTextMs + this.fixedMs;
   }
 
   admit(texts: number, remainingMs: number): Admission {
@@ -73,8 +81,8 @@ export class AdmissionController {
       const excessMs = estimateMs - remainingMs;
       return { admitted: false, estimateMs, retryAfterSeconds: Math.max(1, Math.ceil(excessMs / 1000)) };
     }
-    const ahead = this.inSystem;
-    this.inSystem += texts;
+    const load = this.inSystem + texts;
+    this.change(texts);
     const admittedAt = this.now();
     let finished = false;
     return {
@@ -83,15 +91,32 @@ export class AdmissionController {
         finish: (succeeded) => {
           if (finished) return;
           finished = true;
-          this.inSystem -= texts;
-          if (succeeded) this.learn((this.now() - admittedAt) / (ahead + texts));
+          this.change(-texts);
+          if (succeeded) this.learn(texts, this.now() - admittedAt, load);
         },
       },
     };
   }
 
-  private learn(sampleMs: number): void {
-    this.perTextMs =
-      this.perTextMs === undefined ? sampleMs : this.perTextMs + this.smoothing * (sampleMs - this.perTextMs);
+  /** Busy time accrues while anything is in the system. */
+  private change(delta: number): void {
+    const now = this.now();
+    if (this.inSystem > 0) this.window.busyMs += now - this.lastChange;
+    this.lastChange = now;
+    this.inSystem += delta;
+  }
+
+  private learn(texts: number, latencyMs: number, load: number): void {
+    this.window.texts += texts;
+    if (this.perTextMs === undefined || this.window.texts >= WINDOW_TEXTS) {
+      const sample = this.window.busyMs / this.window.texts;
+      this.perTextMs = this.perTextMs === undefined ? sample : this.average(this.perTextMs, sample);
+      this.window = { busyMs: 0, texts: 0 };
+    }
+    this.fixedMs = this.average(this.fixedMs, Math.max(0, latencyMs - load * this.perTextMs));
+  }
+
+  private average(current: number, sample: number): number {
+    return current + this.smoothing * (sample - current);
   }
 }

@@ -1,0 +1,151 @@
+/**
+ * The fault-injection cases of issue 14, each bounded in time and sending only to loopback:
+ *   overload   open loop at 2× and 5× the scenario's measured saturation;
+ *   triton     Triton SIGKILLed during hybrid load, then restarted on the same ports;
+ *   sigterm    SIGTERM to the gateway during load (Kubernetes rolling a pod).
+ */
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
+import { REQUEST_TIMEOUT_HEADER } from "../../../gateway/src/limits/deadline";
+import { runClosedLoop } from "../load/closed-loop";
+import type { LoadTarget } from "../load/types";
+import type { LocalContext } from "../servers/context";
+import type { Subject } from "../subject";
+import { recordOpenLoop } from "./driver";
+import { embeddedBatched, hybrid, restartableTriton } from "./subjects";
+import { type CaseSummary, sigtermFault, summarize, tritonFault } from "./summary";
+
+export interface CaseSettings {
+  /** Seconds of each overload run. */
+  overloadS: number;
+  /** Closed-loop seconds for the saturation measurement (after a warm-up of a third of it). */
+  saturationS: number;
+  saturationConcurrency: number;
+  /** The issue's client: gives up after 10 s. */
+  clientTimeoutS: number;
+  multiples: readonly number[];
+}
+
+export const DEFAULT_CASE_SETTINGS: CaseSettings = {
+  overloadS: 12,
+  saturationS: 9,
+  saturationConcurrency: 32,
+  clientTimeoutS: 10,
+  multiples: [2, 5],
+};
+
+const BUDGET_MS = REQUEST_DEADLINE.defaultMs;
+
+/** The load of the fault runs: every request asks for the deployment's default budget. */
+function budgeted(target: LoadTarget): LoadTarget {
+  return { ...target, headers: { ...target.headers, [REQUEST_TIMEOUT_HEADER]: String(BUDGET_MS) } };
+}
+
+async function saturation(subject: Subject, s: CaseSettings): Promise<number> {
+  const opts = { concurrency: s.saturationConcurrency, timeoutS: s.clientTimeoutS };
+  await runClosedLoop(subject.target, { ...opts, durationS: Math.ceil(s.saturationS / 3) });
+  return (await runClosedLoop(subject.target, { ...opts, durationS: s.saturationS })).throughput;
+}
+
+async function settle(): Promise<void> {
+  // Lets the server finish what the last run left queued before the next run starts.
+  await sleep(3000);
+}
+
+async function overloadRuns(ctx: LocalContext, subject: Subject, s: CaseSettings): Promise<CaseSummary[]> {
+  const sat = await saturation(subject, s);
+  ctx.progress.info(`${subject.id}: saturation ${sat.toFixed(1)} req/s`);
+  const out: CaseSummary[] = [];
+  for (const k of s.multiples) {
+    await settle();
+    ctx.progress.status(`${subject.id}: open loop at ${k}× saturation (${(k * sat).toFixed(0)} req/s)`);
+    const recording = await recordOpenLoop(budgeted(subject.target), {
+      rate: k * sat,
+      maxDurationS: s.overloadS,
+      clientTimeoutS: s.clientTimeoutS,
+    });
+    out.push(summarize(`${k}× saturation`, subject.id, recording, sat, BUDGET_MS));
+  }
+  return out;
+}
+
+export async function embeddedCases(ctx: LocalContext, s: CaseSettings): Promise<CaseSummary[]> {
+  const out: CaseSummary[] = [];
+  let subject = await embeddedBatched(ctx);
+  let sat = 0;
+  try {
+    const runs = await overloadRuns(ctx, subject, s);
+    sat = runs[0]?.saturation ?? 0;
+    out.push(...runs);
+  } finally {
+    await subject.stop();
+  }
+  // A fresh gateway for SIGTERM: the signal ends it.
+  subject = await embeddedBatched(ctx);
+  try {
+    await settle();
+    ctx.progress.status("embedded-batched: SIGTERM to the gateway under load");
+    const signalled = sleep(5000).then(() => {
+      const at = performance.now();
+      process.kill(subject.pids[0] as number, "SIGTERM");
+      return at;
+    });
+    const recording = await recordOpenLoop(budgeted(subject.target), {
+      rate: 0.7 * sat,
+      until: signalled.then(() => sleep(2000)),
+      maxDurationS: 20,
+      clientTimeoutS: s.clientTimeoutS,
+    });
+    const summary = summarize("SIGTERM under load (0.7×)", subject.id, recording, sat, BUDGET_MS);
+    summary.fault = sigtermFault(recording, await signalled);
+    out.push(summary);
+  } finally {
+    await subject.stop();
+  }
+  return out;
+}
+
+export async function hybridCases(ctx: LocalContext, s: CaseSettings): Promise<CaseSummary[]> {
+  const triton = await restartableTriton(ctx);
+  const out: CaseSummary[] = [];
+  try {
+    const subject = await hybrid(ctx, triton);
+    try {
+      const runs = await overloadRuns(ctx, subject, s);
+      out.push(...runs);
+      const sat = runs[0]?.saturation ?? 0;
+      await settle();
+      ctx.progress.status("hybrid: Triton killed under load, then restarted");
+      let killedAt = 0;
+      let readyAt = 0;
+      const fault = (async () => {
+        await sleep(5000);
+        killedAt = performance.now();
+        triton.kill();
+        await sleep(5000);
+        await triton.restart();
+        readyAt = performance.now();
+        await sleep(8000);
+      })();
+      const recording = await recordOpenLoop(budgeted(subject.target), {
+        rate: 0.5 * sat,
+        until: fault,
+        maxDurationS: 400,
+        clientTimeoutS: s.clientTimeoutS,
+      });
+      await fault;
+      const summary = summarize("Triton killed, restarted (0.5×)", subject.id, recording, sat, BUDGET_MS);
+      summary.fault = { ...tritonFault(recording, killedAt, readyAt) };
+      ctx.progress.info(
+        `hybrid: Triton down ${((readyAt - killedAt) / 1000).toFixed(1)} s (restart included)`,
+      );
+      out.push(summary);
+    } finally {
+      await subject.stop();
+    }
+  } finally {
+    await triton.current.stop();
+  }
+  return out;
+}

@@ -1,0 +1,171 @@
+/**
+ * The servers the overload cases load: the real gateway process with the product's admission defaults
+ * (MAX_INFLIGHT 64, MAX_PENDING 256, REQUEST_DEADLINE_MS default), embedded or in front of a local Triton that
+ * carries the rendered config's queue policy. Triton listens on ports chosen here, so a killed Triton can be
+ * restarted where the gateway still points.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
+import {
+  LOCAL_TRITON_LAUNCHER_PATH,
+  localTritonArgs,
+  localTritonOrigin,
+} from "../../../gateway/src/inference/local-triton-command";
+import { loadModelArtifacts } from "../../../gateway/src/inference/model-repository";
+import { SequenceTokenizer } from "../../../gateway/src/inference/tokenizer";
+import { generateModel } from "../../../triton-models/tools/generate-model";
+import { DEFAULT_MAX_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_US } from "../../../triton-models/tools/render-config";
+import { createLocalIssuer } from "../auth";
+import { DEFAULT_BUCKETS, DEFAULT_MODEL_REPOSITORY, REPO_ROOT } from "../bench";
+import type { Progress } from "../progress";
+import type { LocalContext } from "../servers/context";
+import { gatewaySubject } from "../servers/gateway";
+import { baseProcessEnv, freePort, type ServerProcess, startServer } from "../servers/process";
+import type { Subject } from "../subject";
+import { DEFAULT_WORKLOAD, readWorkload, tokenizeWorkload } from "../workload";
+
+const MODEL_NAME = "distilbert_sst2";
+
+/**
+ * The product's own slot limits, not the throughput benchmark's raised ones: admission is what is measured.
+ * The gateway's budget is the longest allowed, so the closed-loop saturation run measures capacity rather
+ * than shedding; the fault runs ask for the default budget per request with the Request-Timeout header.
+ */
+const PRODUCT_LIMITS = {
+  MAX_INFLIGHT: "64",
+  MAX_PENDING: "256",
+  REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE.maxMs),
+};
+
+export async function overloadContext(
+  secretsDir: string,
+  runDir: string,
+  progress: Progress,
+): Promise<LocalContext> {
+  const repository = DEFAULT_MODEL_REPOSITORY;
+  const versionDir = path.join(repository, MODEL_NAME, "1");
+  if (!existsSync(path.join(versionDir, "model.onnx"))) {
+    progress.status("generating the synthetic full-size model");
+    generateModel({ size: "base", outDir: versionDir });
+  }
+  const artifacts = loadModelArtifacts(repository, MODEL_NAME, undefined, { requireModelFile: true });
+  const buckets = DEFAULT_BUCKETS.filter((b) => b <= artifacts.info.maxSequenceLength);
+  const tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
+  const deidKeyFile = path.join(secretsDir, "deid.key");
+  writeFileSync(deidKeyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
+  mkdirSync(runDir, { recursive: true });
+  return {
+    repoRoot: REPO_ROOT,
+    runDir,
+    model: {
+      repository,
+      name: MODEL_NAME,
+      version: artifacts.version,
+      versionDir: artifacts.directory,
+      buckets,
+      bucketOf: (text) => tokenizer.encode(text).bucket,
+    },
+    workload: tokenizeWorkload(readWorkload(DEFAULT_WORKLOAD), { artifacts, tokenizer }),
+    issuer: await createLocalIssuer(secretsDir),
+    deidKeyFile,
+    python: path.join(REPO_ROOT, ".venv", "bin", "python"),
+    maxConcurrency: 64,
+    progress,
+  };
+}
+
+export function embeddedBatched(ctx: LocalContext): Promise<Subject> {
+  return gatewaySubject(ctx, {
+    id: "embedded-batched",
+    scenario: "embedded-batched",
+    label: "gateway, embedded ONNX Runtime, dynamic batching",
+    description: "The gateway with in-process ONNX Runtime and its batcher (max 16, 4 ms).",
+    backendEnv: {
+      ...PRODUCT_LIMITS,
+      BACKEND: "embedded",
+      MODEL_REPOSITORY: ctx.model.repository,
+      MODEL_NAME: ctx.model.name,
+      MODEL_VERSION: ctx.model.version,
+      BATCHING: "on",
+      BATCH_MAX_SIZE: "16",
+      BATCH_MAX_QUEUE_DELAY_MS: "4",
+    },
+    batchesFrom: "gateway",
+    server: { process: "node gateway/src/main.ts", backend: "embedded" },
+  });
+}
+
+export interface RestartableTriton {
+  origin: string;
+  metricsOrigin: string;
+  current: ServerProcess;
+  /** SIGKILL to the process group we started: tritonserver and its Python stubs die at once. */
+  kill(): void;
+  /** Starts a new Triton on the same ports; resolves when its model answers ready. */
+  restart(): Promise<void>;
+}
+
+export async function restartableTriton(ctx: LocalContext): Promise<RestartableTriton> {
+  if (!existsSync(LOCAL_TRITON_LAUNCHER_PATH)) throw new Error("the local Triton launcher is missing");
+  const ports = { http: await freePort(), grpc: await freePort(), metrics: await freePort() };
+  const origin = localTritonOrigin(ports.http);
+  let starts = 0;
+  const start = () =>
+    startServer({
+      name: "overload triton",
+      command: ctx.python,
+      args: localTritonArgs({
+        modelRepository: ctx.model.repository,
+        modelVersion: ctx.model.version,
+        ports,
+        batching: true,
+        maxBatchSize: 16,
+        queuePolicy: { timeoutUs: DEFAULT_QUEUE_TIMEOUT_US, maxQueueSize: DEFAULT_MAX_QUEUE_SIZE },
+      }),
+      cwd: ctx.repoRoot,
+      env: { ...baseProcessEnv() },
+      logFile: path.join(ctx.runDir, `triton-${++starts}.log`),
+      readyUrl: `${origin}/v2/models/${ctx.model.name}/ready`,
+      readyTimeoutS: 300,
+    });
+  const triton: RestartableTriton = {
+    origin,
+    metricsOrigin: localTritonOrigin(ports.metrics),
+    current: await start(),
+    kill: () => {
+      try {
+        process.kill(-triton.current.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    },
+    restart: async () => {
+      triton.current = await start();
+    },
+  };
+  return triton;
+}
+
+export async function hybrid(ctx: LocalContext, triton: RestartableTriton): Promise<Subject> {
+  return gatewaySubject(ctx, {
+    id: "hybrid",
+    scenario: "hybrid",
+    label: "gateway → Triton with dynamic batching and its queue policy",
+    description:
+      "The product path: gateway, then a real local Triton (max batch 16, queue policy as rendered).",
+    backendEnv: {
+      ...PRODUCT_LIMITS,
+      BACKEND: "triton",
+      TRITON_URL: triton.origin,
+      // Long enough for a CPU batch queue; the request budget, not this, bounds each call.
+      TRITON_TIMEOUT_MS: "30000",
+      MODEL_REPOSITORY: ctx.model.repository,
+      MODEL_NAME: ctx.model.name,
+      MODEL_VERSION: ctx.model.version,
+    },
+    batchesFrom: { tritonMetricsOrigin: triton.metricsOrigin },
+    server: { process: "node gateway/src/main.ts + Triton", backend: "triton" },
+  });
+}

@@ -1,0 +1,106 @@
+/** What one fault-injection case reports, computed from the recorded timeline of every request. */
+import { percentile } from "../stats";
+import type { OpenLoopRecording, RecordedRequest } from "./driver";
+
+export interface CaseSummary {
+  case: string;
+  scenario: string;
+  offeredRate: number;
+  /** The scenario's measured saturation throughput (closed loop), req/s. */
+  saturation: number;
+  sent: number;
+  /** 200s answered within the budget, per second of sending. */
+  goodput: number;
+  goodputOfSaturation: number;
+  accepted: { count: number; p50: number; p95: number; p99: number; max: number };
+  shed: { count: number; p50: number; p99: number };
+  /** "503 overloaded", "504 deadline-exceeded", "500 internal", ... */
+  fiveXx: Record<string, number>;
+  clientTimeouts: number;
+  connectionErrors: number;
+  budgetMs: number;
+  /** Fault cases: see FaultTimeline. */
+  fault?: FaultSummary;
+}
+
+export interface FaultSummary {
+  /** Triton: from the restarted Triton answering ready to the gateway's first 200 afterwards (s). */
+  recoveryS?: number;
+  /** Answers other than 200 and 503/504 during the fault window (should be 0: never 500). */
+  otherThan503DuringFault?: number;
+  /** SIGTERM: requests sent before the signal that got no HTTP answer. */
+  acceptedLost?: number;
+  /** SIGTERM: requests sent before the signal, all answered. */
+  inFlightAtSignal?: number;
+  /** SIGTERM: sends after the signal, refused by a closed listener (expected: the pod is leaving). */
+  refusedAfterSignal?: number;
+}
+
+const latency = (r: RecordedRequest) => r.done - r.due;
+
+function quantiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const q = (p: number) => Math.round(percentile(sorted, p) * 10) / 10;
+  return { p50: q(50), p95: q(95), p99: q(99), max: q(100) };
+}
+
+export function summarize(
+  name: string,
+  scenario: string,
+  recording: OpenLoopRecording,
+  saturation: number,
+  budgetMs: number,
+): CaseSummary {
+  const { requests, rate } = recording;
+  const durationS = requests.length / rate;
+  const ok = requests.filter((r) => r.status === 200);
+  const good = ok.filter((r) => latency(r) <= budgetMs).length;
+  const shed = requests.filter((r) => r.status === 503 && r.problem === "overloaded").map(latency);
+  const fiveXx: Record<string, number> = {};
+  for (const r of requests) {
+    if (typeof r.status === "number" && r.status >= 500) {
+      const key = `${r.status} ${r.problem ?? "?"}`;
+      fiveXx[key] = (fiveXx[key] ?? 0) + 1;
+    }
+  }
+  const goodput = Math.round((good / durationS) * 10) / 10;
+  const shedQ = quantiles(shed);
+  return {
+    case: name,
+    scenario,
+    offeredRate: Math.round(rate * 10) / 10,
+    saturation: Math.round(saturation * 10) / 10,
+    sent: requests.length,
+    goodput,
+    goodputOfSaturation: Math.round((goodput / saturation) * 1000) / 1000,
+    accepted: { count: ok.length, ...quantiles(ok.map(latency)) },
+    shed: { count: shed.length, p50: shedQ.p50, p99: shedQ.p99 },
+    fiveXx,
+    clientTimeouts: requests.filter((r) => r.status === "timeout").length,
+    connectionErrors: requests.filter((r) => r.status === "error").length,
+    budgetMs,
+  };
+}
+
+/** Triton killed at killedAt and ready again at readyAt (performance.now() ms). */
+export function tritonFault(recording: OpenLoopRecording, killedAt: number, readyAt: number): FaultSummary {
+  const after = recording.requests.filter((r) => r.due >= readyAt && r.status === 200);
+  const firstOk = after.length > 0 ? Math.min(...after.map((r) => r.done)) : Number.NaN;
+  const during = recording.requests.filter((r) => r.done >= killedAt && r.due <= readyAt);
+  return {
+    recoveryS: Math.round(((firstOk - readyAt) / 1000) * 100) / 100,
+    otherThan503DuringFault: during.filter((r) => r.status !== 200 && r.status !== 503 && r.status !== 504)
+      .length,
+  };
+}
+
+/** SIGTERM sent at signalAt (performance.now() ms). */
+export function sigtermFault(recording: OpenLoopRecording, signalAt: number): FaultSummary {
+  const before = recording.requests.filter((r) => r.due < signalAt);
+  const inFlight = before.filter((r) => r.done >= signalAt);
+  return {
+    inFlightAtSignal: inFlight.length,
+    acceptedLost: before.filter((r) => r.status === "error" || r.status === "timeout").length,
+    refusedAfterSignal: recording.requests.filter((r) => r.due >= signalAt && r.status === "error").length,
+  };
+}
