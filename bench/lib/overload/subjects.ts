@@ -88,6 +88,8 @@ export function embeddedBatched(ctx: LocalContext): Promise<Subject> {
       MODEL_REPOSITORY: ctx.model.repository,
       MODEL_NAME: ctx.model.name,
       MODEL_VERSION: ctx.model.version,
+      // The fp32 model the throughput benchmark and issue 14's measurements used.
+      MODEL_PRECISION: "fp32",
       BATCHING: "on",
       BATCH_MAX_SIZE: "16",
       BATCH_MAX_QUEUE_DELAY_MS: "4",
