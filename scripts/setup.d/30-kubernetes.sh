@@ -12,11 +12,13 @@ cd "$(dirname "$0")/../.."
 KUBERNETES_VERSION=v1.34.2
 KWOK_VERSION=v0.7.0
 
+# The official Go tarball's location, for machines where it is installed but not on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="/usr/local/go/bin:$PATH"; fi
 cache="${CLINICAL_INFERENCE_CACHE:-$HOME/.cache/clinical-inference}/k8s-$KUBERNETES_VERSION"
 bin="$cache/bin"
 stamp="$cache/.stamp"
 binaries=(kube-apiserver kube-scheduler kube-controller-manager kubectl kwok)
-want="kubernetes=$KUBERNETES_VERSION kwok=$KWOK_VERSION go=$(go env GOVERSION 2>/dev/null || echo none) binaries=${binaries[*]}"
+want="kubernetes=$KUBERNETES_VERSION kwok=$KWOK_VERSION binaries=${binaries[*]}"
 
 have_binaries() {
   local b
