@@ -2,7 +2,8 @@ import type { Request, Response } from "express";
 import { SCOPES } from "../config";
 import { type DeidentifyResult, PHI_TYPES, type PhiCounts, type Prediction, phiSummary } from "../contracts";
 import { locals } from "../http/request-context";
-import { JSON_MEDIA_TYPE, jsonResponse, PROTECTED_ERRORS, type Route } from "../http/route";
+import { JSON_MEDIA_TYPE, jsonResponse, PROTECTED_ERRORS, problemResponse, type Route } from "../http/route";
+import { REQUEST_TIMEOUT_HEADER } from "../limits/deadline";
 import { NON_BLANK, type ObjectSchema, type StringSchema } from "../http/validation";
 import { createInferencePipeline, type PipelineDeps } from "./inference-pipeline";
 
@@ -76,6 +77,19 @@ const RESPONSE_SCHEMAS = {
   },
 };
 
+/** What the sentiment routes answer besides the common errors: their latency budget and its header. */
+const BUDGET_ERRORS = {
+  "400": problemResponse(
+    `Invalid JSON, a body that is not an object, a token in the query string, or a malformed or out-of-range ${REQUEST_TIMEOUT_HEADER} header (integer ms, 1 to REQUEST_DEADLINE_MS)`,
+  ),
+  "503": problemResponse(
+    "Refused at once: the request cannot finish within its latency budget at the current load, slots or the backend queue are full, the backend is unavailable, or a component is not configured (see Retry-After)",
+  ),
+  "504": problemResponse(
+    "The request's latency budget ran out before it was served (deadline-exceeded), or the backend timed out",
+  ),
+};
+
 const textBody = (text: StringSchema): ObjectSchema => ({
   type: "object",
   required: ["text"],
@@ -125,7 +139,11 @@ export function inferenceRoutes(deps: InferenceRouteDeps): Route[] {
       summary: "De-identify one text and classify its sentiment",
       scope: SCOPES.invoke,
       body: { mediaType: JSON_MEDIA_TYPE, name: "SentimentRequest", schema: textBody(text) },
-      responses: { "200": jsonResponse("The prediction", "SentimentResult"), ...PROTECTED_ERRORS },
+      responses: {
+        "200": jsonResponse("The prediction", "SentimentResult"),
+        ...PROTECTED_ERRORS,
+        ...BUDGET_ERRORS,
+      },
       schemas: { SentimentResult: RESPONSE_SCHEMAS.SentimentResult },
       handler: async (req: Request, res: Response) => {
         const { deids, predictions } = await pipeline.classify(req, res, [
@@ -146,6 +164,7 @@ export function inferenceRoutes(deps: InferenceRouteDeps): Route[] {
       responses: {
         "200": jsonResponse("One result per text, in order", "SentimentBatchResult"),
         ...PROTECTED_ERRORS,
+        ...BUDGET_ERRORS,
       },
       schemas: { SentimentBatchResult: RESPONSE_SCHEMAS.SentimentBatchResult },
       handler: async (req: Request, res: Response) => {
