@@ -51,6 +51,22 @@ describe("KServe v2 codec", () => {
     assert.deepEqual(json.outputs, [{ name: "logits", parameters: { binary_data: false } }]);
   });
 
+  test("the remaining budget travels as Triton's per-request timeout parameter in both wire forms", () => {
+    const ids = new BigInt64Array([1n, 2n]);
+    const binary = encodeInferRequest(ids, ids, [1, 2], true, 250_000);
+    const header = JSON.parse(
+      binary.body.subarray(0, Number(binary.headers[HEADER_LENGTH])).toString("utf8"),
+    );
+    assert.deepEqual(header.parameters, { timeout: 250_000 });
+    const json = JSON.parse(encodeInferRequest(ids, ids, [1, 2], false, 250_000).body.toString("utf8"));
+    assert.deepEqual(json.parameters, { timeout: 250_000 });
+    assert.equal(
+      JSON.parse(encodeInferRequest(ids, ids, [1, 2], false).body.toString("utf8")).parameters,
+      undefined,
+    );
+    assert.throws(() => encodeInferRequest(ids, ids, [1, 2], true, 0), /positive integer of microseconds/);
+  });
+
   test("tensors that do not match the declared shape are refused", () => {
     assert.throws(() => encodeInferRequest(ids, mask, [3, 4], true), /do not match shape \[3,4\]/);
   });
