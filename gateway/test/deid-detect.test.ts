@@ -1,20 +1,9 @@
+/** What the de-identifier finds: every PHI type, the validators, ages, ZIP codes, look-alikes and whole notes. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PHI_TYPES, type PhiType } from "../src/contracts";
 import { detect } from "../src/deid/index";
-
-/** The detected [type, text] pairs, in text order. */
-function found(text: string, options = {}): Array<[PhiType, string]> {
-  return detect(text, options).map((s) => [s.type, text.slice(s.start, s.end)]);
-}
-
-function assertFinds(text: string, type: PhiType, value: string): void {
-  const hits = found(text);
-  assert.ok(
-    hits.some(([t, v]) => t === type && v === value),
-    `expected ${type} "${value}" in ${JSON.stringify(text)}, got ${JSON.stringify(hits)}`,
-  );
-}
+import { assertFinds, found } from "./support/deid-found";
 
 function assertNothingIn(text: string, phrase: string): void {
   const start = text.indexOf(phrase);
@@ -170,93 +159,6 @@ describe("detect: clinical look-alikes survive", () => {
 
   it("still reads a bare m/d as a date when no scale word is near it", () => {
     assertFinds("Next visit 7/10 at noon.", "DATE", "7/10");
-  });
-});
-
-describe("detect: overlap resolution", () => {
-  it("returns non-overlapping spans in text order", () => {
-    const text =
-      "Dr. John Smith (john.smith@mercy.org, 617-555-0142) saw Mr. Smith at 12 Main Street on 3/14/2024.";
-    const spans = detect(text);
-    for (let i = 1; i < spans.length; i++) {
-      const prev = spans[i - 1];
-      const cur = spans[i];
-      assert.ok(prev && cur && prev.end <= cur.start, "spans must not overlap");
-    }
-  });
-
-  it("prefers a higher-priority type over a name found inside it", () => {
-    // "john.smith@..." holds a name; the whole e-mail address wins.
-    assertFinds("Write to John.Smith@mercy.org today.", "EMAIL", "John.Smith@mercy.org");
-    assert.ok(!found("Write to John.Smith@mercy.org today.").some(([t]) => t === "NAME"));
-  });
-
-  it("prefers the longest match among spans of the same type", () => {
-    assert.deepEqual(found("Admitted March 14, 2024."), [["DATE", "March 14, 2024"]]);
-  });
-
-  it("prefers strong evidence over weak evidence regardless of type", () => {
-    // "April" alone is a weak DATE; "April Jones" after a cue is a strong NAME.
-    assert.deepEqual(found("Patient: April Jones"), [["NAME", "April Jones"]]);
-  });
-});
-
-describe("detect: second pass", () => {
-  it("finds later bare mentions of a confidently found name", () => {
-    const text = "Patient: Kwabena Oyelowo.\nOyelowo tolerated the procedure; KWABENA was discharged.";
-    const names = found(text)
-      .filter(([t]) => t === "NAME")
-      .map(([, v]) => v);
-    assert.deepEqual(names, ["Kwabena Oyelowo", "Oyelowo", "KWABENA"]);
-  });
-
-  it("finds other mentions of a confidently found identifier", () => {
-    const text = "MRN: 7733105. Labs filed under 7733105 again.";
-    assert.deepEqual(found(text), [
-      ["MRN", "7733105"],
-      ["MRN", "7733105"],
-    ]);
-  });
-
-  it("can be switched off", () => {
-    const text = "Patient: Kwabena Oyelowo.\nOyelowo tolerated the procedure.";
-    const names = found(text, { secondPass: false }).filter(([t]) => t === "NAME");
-    assert.equal(names.length, 1);
-  });
-});
-
-describe("detect: strict mode", () => {
-  it("reports leftover digit runs of 5 or more only in strict mode", () => {
-    const text = "Batch 8842197 from the lab.";
-    assert.deepEqual(found(text), []);
-    assert.deepEqual(found(text, { strict: true }), [["ID", "8842197"]]);
-  });
-
-  it("keeps look-alike numbers even in strict mode", () => {
-    assert.deepEqual(found("Heparin 5000 units and platelets 250000.", { strict: true }), []);
-  });
-
-  it("leaves 4-digit runs alone", () => {
-    assert.deepEqual(found("Code 1234 entered.", { strict: true }), []);
-  });
-});
-
-describe("detect: offsets", () => {
-  it("reports UTF-16 offsets into the original text, also after astral characters", () => {
-    const text = "👍 Patient: Zoë Müller, café visit 👍 on 3/14/2024, call 617-555-0142.";
-    const spans = detect(text);
-    assert.ok(spans.length >= 3);
-    for (const s of spans) {
-      assert.ok(s.start >= 0 && s.end <= text.length && s.start < s.end);
-    }
-    const date = spans.find((s) => s.type === "DATE");
-    assert.equal(date && text.slice(date.start, date.end), "3/14/2024");
-    const phone = spans.find((s) => s.type === "PHONE");
-    assert.equal(phone && text.slice(phone.start, phone.end), "617-555-0142");
-  });
-
-  it("finds nothing in an empty string", () => {
-    assert.deepEqual(detect(""), []);
   });
 });
 
