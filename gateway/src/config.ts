@@ -9,9 +9,11 @@ import {
   DEFAULT_AUDIENCE,
   DEFAULT_HOST,
   DEFAULT_MODEL_NAME,
+  DEFAULT_MODEL_PRECISION,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   GATEWAY_ENV as E,
   GATEWAY_PORTS,
+  MODEL_PRECISIONS,
   MODEL_VERSION_PATTERN,
   PRODUCTION_NODE_ENV,
   SCOPES,
@@ -276,6 +278,7 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
       embedded: {
         intraOpThreads: r.int(E.ORT_INTRA_OP_THREADS, 0, 0, 256),
         interOpThreads: r.int(E.ORT_INTER_OP_THREADS, 0, 0, 256),
+        precision: r.oneOf(E.MODEL_PRECISION, DEFAULT_MODEL_PRECISION, MODEL_PRECISIONS),
       },
       triton: {
         url: (r.url(E.TRITON_URL, "http://localhost:8000") as URL).toString().replace(/\/$/, ""),

@@ -2,6 +2,7 @@
  * The small interfaces that separate the gateway's HTTP layer from de-identification and inference.
  * HTTP code depends only on these; each engine lives in its own folder (deid/, inference/).
  */
+import type { ModelPrecision } from "./deployment-contract";
 
 /** Safe Harbor identifier types the de-identifier reports. */
 export const PHI_TYPES = [
@@ -93,6 +94,8 @@ export interface ModelInfo {
   version: string;
   /** True when the weights are the deterministic synthetic ones, not the fine-tuned SST-2 model. */
   synthetic: boolean;
+  /** Which model file the embedded backend runs; unset for Triton, whose server owns the choice. */
+  precision?: ModelPrecision;
 }
 
 export interface Prediction {
@@ -170,6 +173,7 @@ export interface BackendConfig {
     /** Bounded queue depth over all buckets; past it classify() rejects with BackendOverloadedError. */
     maxQueueSize: number;
   };
-  embedded: { intraOpThreads: number; interOpThreads: number };
+  /** `precision`: MODEL_PRECISION; parseConfig always sets it, hand-built configs get DEFAULT_MODEL_PRECISION. */
+  embedded: { intraOpThreads: number; interOpThreads: number; precision?: ModelPrecision };
   triton: { url: string; timeoutMs: number; retries: number; binary: boolean };
 }

@@ -3,7 +3,7 @@ import type { InferenceBackend } from "./contracts";
 import { createBackend } from "./inference/index";
 import { ensureLocalDevFiles, readLocalDevClientSecret } from "./local-dev";
 import type { createLogger } from "./logger";
-import { batchObserver, sojournObserver } from "./metrics";
+import { batchObserver, type GatewayMetrics, recordModelInfo, sojournObserver } from "./metrics";
 import type { TokenSigner } from "./oauth/signer";
 import { runGatewayProcess } from "./wiring";
 
@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   if (config.localDev) await ensureLocalDevFiles(config.localDev);
   let backend: InferenceBackend | undefined;
+  let gatewayMetrics: GatewayMetrics | undefined;
   const { running, logger, signer } = await runGatewayProcess(config, (log, metrics) => {
+    gatewayMetrics = metrics;
     backend = createBackend(config.backend, {
       logger: log.child({ component: "inference" }),
       onBatch: batchObserver(metrics),
@@ -20,7 +22,7 @@ async function main(): Promise<void> {
     });
     return backend;
   });
-  if (backend) startBackend(backend, logger);
+  if (backend) startBackend(backend, logger, gatewayMetrics);
   if (config.localDev && signer) await printLocalWalkthrough(config, signer, running.port);
 }
 
@@ -28,10 +30,17 @@ async function main(): Promise<void> {
  * The embedded model is part of this process, so failing to load it is fatal. Triton may start after the
  * gateway (or restart), so its start is retried while /readyz keeps the pod out of rotation.
  */
-function startBackend(backend: InferenceBackend, logger: ReturnType<typeof createLogger>) {
+function startBackend(
+  backend: InferenceBackend,
+  logger: ReturnType<typeof createLogger>,
+  metrics: GatewayMetrics | undefined,
+) {
   const attempt = (n: number): void => {
     backend.start().then(
-      () => logger.info({ model: backend.modelInfo(), backend: backend.kind }, "inference backend ready"),
+      () => {
+        if (metrics) recordModelInfo(metrics, backend.modelInfo());
+        logger.info({ model: backend.modelInfo(), backend: backend.kind }, "inference backend ready");
+      },
       (err: Error) => {
         if (backend.kind === "embedded") {
           logger.fatal({ err: { name: err.name, message: err.message } }, "embedded backend failed to start");

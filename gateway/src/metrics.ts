@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { ModelInfo } from "./contracts";
 
 /**
  * Prometheus metrics, on their own registry so tests can build several apps in one process. Label values
@@ -30,6 +31,8 @@ export interface GatewayMetrics {
   admissionServiceTime: Gauge;
   phiEntities: Counter<"type">;
   tokensIssued: Counter<"outcome">;
+  /** 1 for the model the backend serves: name, version, precision (MODEL_PRECISION; "server" for Triton). */
+  modelInfo: Gauge<"name" | "version" | "precision" | "synthetic">;
   /** Read gauges from their sources right before a scrape. */
   samplers: Array<() => void>;
   render(): Promise<string>;
@@ -147,6 +150,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       labelNames: ["outcome"],
       registers: [registry],
     }),
+    modelInfo: new Gauge({
+      name: "gateway_model_info",
+      help: "The served model: 1 for its name, version, precision and whether its weights are synthetic",
+      labelNames: ["name", "version", "precision", "synthetic"],
+      registers: [registry],
+    }),
     samplers,
     async render() {
       for (const sample of samplers) sample();
@@ -163,4 +172,18 @@ export function sojournObserver(metrics: GatewayMetrics): (waitedMs: number) => 
 /** The backend's onBatch hook: one observation per batch sent to the model. */
 export function batchObserver(metrics: GatewayMetrics): (size: number, bucket: number) => void {
   return (size, bucket) => metrics.batchSize.observe({ sequence_bucket: String(bucket) }, size);
+}
+
+/** Publishes the loaded model as gateway_model_info once the backend has started. */
+export function recordModelInfo(metrics: GatewayMetrics, info: ModelInfo): void {
+  metrics.modelInfo.reset();
+  metrics.modelInfo.set(
+    {
+      name: info.name,
+      version: info.version,
+      precision: info.precision ?? "server",
+      synthetic: String(info.synthetic),
+    },
+    1,
+  );
 }

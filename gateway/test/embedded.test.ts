@@ -25,7 +25,9 @@ function config(
     modelName: "distilbert_sst2",
     sequenceBuckets: [16, 32, 64, 128, 256, 512],
     batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 64, ...batching },
-    embedded: { intraOpThreads: 1, interOpThreads: 1 },
+    // fp32: these tests check exact arithmetic invariances (batching, padding) that dynamic int8 quantization
+    // does not promise; embedded-precision.test.ts covers int8.
+    embedded: { intraOpThreads: 1, interOpThreads: 1, precision: "fp32" },
     triton: { url: "http://127.0.0.1:8000", timeoutMs: 2000, retries: 0, binary: true },
     ...overrides,
   };
@@ -74,8 +76,13 @@ describe("embedded ONNX Runtime backend (tiny synthetic model)", () => {
     await fresh.close();
   });
 
-  test("reports the model's name, resolved version and that it is synthetic", () => {
-    assert.deepEqual(backend.modelInfo(), { name: "distilbert_sst2", version: "1", synthetic: true });
+  test("reports the model's name, resolved version, precision and that it is synthetic", () => {
+    assert.deepEqual(backend.modelInfo(), {
+      name: "distilbert_sst2",
+      version: "1",
+      synthetic: true,
+      precision: "fp32",
+    });
   });
 
   test("predictions are labelled probabilities, one per text, in order", async () => {

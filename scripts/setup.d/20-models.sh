@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Writes the tiny synthetic model repository the tests use: .local/models/tiny/distilbert_sst2/{config.pbtxt,1/}.
+# Writes the tiny synthetic model repository the tests use: .local/models/tiny/distilbert_sst2/{config.pbtxt,1/},
+# 1/ holding model.onnx and its int8 variant model.int8.onnx (triton-models/tools/quantize-version.sh).
 # Idempotent: a stamp with the hash of the generator sources and the tokenizer skips the work when nothing changed.
 # (The base-size model for `npm start` and benchmarks is made by triton-models/tools/ensure-base-model.sh.)
 set -euo pipefail
@@ -11,9 +12,10 @@ stamp="$repo/.generator.sha256"
 # Sets tokenizer (the one committed tokenizer.json) from gateway/src/inference/repository-layout.ts.
 eval "$(node --import tsx triton-models/tools/print-layout.ts)"
 want="$(cat triton-models/tools/generate-model.ts triton-models/tools/render-config.ts triton-models/tools/model/*.ts triton-models/tools/model-config/*.ts \
+  triton-models/tools/quantize_model.py triton-models/tools/quantize-version.sh \
   "$tokenizer" 2>/dev/null | sha256sum | cut -d' ' -f1)"
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$model_dir/1/model.onnx" ] && [ -f "$model_dir/config.pbtxt" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$model_dir/1/model.onnx" ] && [ -f "$model_dir/1/model.int8.onnx" ] && [ -f "$model_dir/config.pbtxt" ]; then
   echo "setup/models: $model_dir up to date (tiny, synthetic)"
   exit 0
 fi
@@ -21,10 +23,11 @@ fi
 mkdir -p "$repo"
 log=.local/setup-models.log
 if ! node --import tsx triton-models/tools/generate-model.ts --size tiny --out "$model_dir/1" >"$log" 2>&1 ||
-  ! node --import tsx triton-models/tools/render-config.ts --variant cpu --model-dir "$model_dir" >>"$log" 2>&1; then
+  ! node --import tsx triton-models/tools/render-config.ts --variant cpu --model-dir "$model_dir" >>"$log" 2>&1 ||
+  ! bash triton-models/tools/quantize-version.sh "$model_dir/1" >>"$log" 2>&1; then
   echo "setup/models: generating the tiny test model failed; see $log:" >&2
   tail -n 20 "$log" >&2
   exit 1
 fi
 echo "$want" >"$stamp"
-echo "setup/models: wrote $model_dir (tiny synthetic model + CPU config.pbtxt)"
+echo "setup/models: wrote $model_dir (tiny synthetic model, its int8 variant, CPU config.pbtxt)"

@@ -11,6 +11,9 @@ import {
   CHECKOUT_MODEL_REPOSITORY,
   CHECKOUT_TOKENIZER,
   CHECKOUT_VERSION_DIR,
+  INT8_REPORT_FILE,
+  MODEL_FILE,
+  MODEL_INT8_FILE,
   PROJECT_ROOT,
 } from "../../gateway/src/inference/repository-layout";
 
@@ -22,5 +25,8 @@ console.log(
     `model_repository=${fromRoot(CHECKOUT_MODEL_REPOSITORY)}`,
     `version_dir=${fromRoot(CHECKOUT_VERSION_DIR)}`,
     `tokenizer=${fromRoot(CHECKOUT_TOKENIZER)}`,
+    `model_file=${quote(MODEL_FILE)}`,
+    `int8_file=${quote(MODEL_INT8_FILE)}`,
+    `int8_report=${quote(INT8_REPORT_FILE)}`,
   ].join("\n"),
 );

@@ -3,6 +3,8 @@
  * With batching disabled every request runs alone, which is the web-framework baseline the benchmark compares
  * against (one forward pass per HTTP request).
  */
+import { existsSync } from "node:fs";
+import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { Logger } from "pino";
 import {
@@ -13,9 +15,11 @@ import {
   type ModelInfo,
   type Prediction,
 } from "../contracts";
+import { DEFAULT_MODEL_PRECISION, GATEWAY_ENV } from "../deployment-contract";
 import { DynamicBatcher } from "./batcher";
 import { ATTENTION_MASK, contractMismatches, INPUT_IDS, LOGITS, type TensorSpec } from "./model-contract";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
+import { MODEL_FILES } from "./repository-layout";
 import { StartOnce } from "./start-once";
 import type { EncodedText, SequenceTokenizer } from "./tokenizer";
 import { loadVersionTokenizer } from "./version-tokenizer";
@@ -55,6 +59,15 @@ export class EmbeddedBackend implements InferenceBackend {
     this.tokenizer = tokenizer;
 
     const { intraOpThreads, interOpThreads } = this.config.embedded;
+    const precision = this.config.embedded.precision ?? DEFAULT_MODEL_PRECISION;
+    const modelPath = path.join(path.dirname(artifacts.modelPath), MODEL_FILES[precision]);
+    if (!existsSync(modelPath)) {
+      throw new Error(
+        `${GATEWAY_ENV.MODEL_PRECISION}=${precision} needs ${modelPath}, which is missing: run ` +
+          "`bash triton-models/tools/ensure-base-model.sh` (it quantizes model.onnx) or set " +
+          `${GATEWAY_ENV.MODEL_PRECISION}=fp32`,
+      );
+    }
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: "all",
       executionMode: "sequential",
@@ -64,22 +77,21 @@ export class EmbeddedBackend implements InferenceBackend {
     if (interOpThreads > 0) sessionOptions.interOpNumThreads = interOpThreads;
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(artifacts.modelPath, sessionOptions);
+      session = await ort.InferenceSession.create(modelPath, sessionOptions);
     } catch (err) {
-      throw new Error(`ONNX Runtime could not load ${artifacts.modelPath}: ${(err as Error).message}`);
+      throw new Error(`ONNX Runtime could not load ${modelPath}: ${(err as Error).message}`);
     }
     const problems = contractMismatches(specsOf(session.inputMetadata), specsOf(session.outputMetadata));
     if (problems.length > 0) {
       await session.release();
-      throw new Error(
-        `model ${artifacts.modelPath} does not match the serving contract: ${problems.join("; ")}`,
-      );
+      throw new Error(`model ${modelPath} does not match the serving contract: ${problems.join("; ")}`);
     }
     this.session = session;
     this.info = {
       name: this.config.modelName,
       version: artifacts.version,
       synthetic: artifacts.info.synthetic,
+      precision,
     };
 
     const { batching } = this.config;
@@ -97,7 +109,7 @@ export class EmbeddedBackend implements InferenceBackend {
     } catch (err) {
       this.session = undefined;
       await session.release();
-      throw new Error(`warm-up of ${artifacts.modelPath} failed: ${(err as Error).message}`);
+      throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
     }
     this.warmedUp = true;
     this.options.logger?.info(
@@ -105,6 +117,7 @@ export class EmbeddedBackend implements InferenceBackend {
         model: this.info.name,
         version: this.info.version,
         synthetic: this.info.synthetic,
+        precision,
         buckets,
         batching: batching.enabled
           ? { maxBatchSize: batching.maxBatchSize, maxQueueDelayMs: batching.maxQueueDelayMs }

@@ -6,6 +6,7 @@
  * skip list; the tools that build it and the local Triton launcher sit beside it, outside it.
  */
 import path from "node:path";
+import { DEFAULT_MODEL_NAME, MODEL_PRECISIONS, type ModelPrecision } from "../deployment-contract";
 
 /** The project root (this file is gateway/src/inference/, or gateway/dist/inference/ when built). */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -19,9 +20,24 @@ export const MODEL_FILE = "model.onnx";
 export const TOKENIZER_FILE = "tokenizer.json";
 export const MODEL_INFO_FILE = "model-info.json";
 export const MODEL_CONFIG_FILE = "config.pbtxt";
+/** The int8 variant (ONNX Runtime dynamic quantization of model.onnx) and what its quantizer measured. */
+export const MODEL_INT8_FILE = "model.int8.onnx";
+export const INT8_REPORT_FILE = "model.int8.json";
+/**
+ * Triton's custom model configurations (`--model-config-name`) live in `<model>/configs/<name>.pbtxt`; the
+ * committed CPU int8 one sits there beside the default GPU config.pbtxt.
+ */
+export const CUSTOM_CONFIGS_DIR = "configs";
+
+/** The model file of each precision in a version folder. */
+export const MODEL_FILES: { readonly [P in ModelPrecision]: string } = {
+  fp32: MODEL_FILE,
+  int8: MODEL_INT8_FILE,
+};
+export { MODEL_PRECISIONS, type ModelPrecision };
 
 /** The model and version the checkout serves by default (the version whose tokenizer is committed). */
-export const SERVED_MODEL_NAME = "distilbert_sst2";
+export const SERVED_MODEL_NAME = DEFAULT_MODEL_NAME;
 export const SERVED_MODEL_VERSION = "1";
 
 export function modelDirectory(repository: string, modelName: string): string {

@@ -1,10 +1,11 @@
 import type { Request, Response } from "express";
 import { SCOPES } from "../config";
 import { type DeidentifyResult, PHI_TYPES, type PhiCounts, type Prediction, phiSummary } from "../contracts";
+import { MODEL_PRECISIONS } from "../deployment-contract";
 import { locals } from "../http/request-context";
 import { JSON_MEDIA_TYPE, jsonResponse, PROTECTED_ERRORS, problemResponse, type Route } from "../http/route";
-import { REQUEST_TIMEOUT_HEADER } from "../limits/deadline";
 import { NON_BLANK, type ObjectSchema, type StringSchema } from "../http/validation";
+import { REQUEST_TIMEOUT_HEADER } from "../limits/deadline";
 import { createInferencePipeline, type PipelineDeps } from "./inference-pipeline";
 
 export interface InferenceRouteDeps extends PipelineDeps {
@@ -40,6 +41,10 @@ const RESPONSE_SCHEMAS = {
           synthetic: {
             type: "boolean",
             description: "True when the model has deterministic synthetic weights, not fine-tuned ones",
+          },
+          precision: {
+            enum: [...MODEL_PRECISIONS],
+            description: "Model file the embedded backend runs (MODEL_PRECISION); absent behind Triton",
           },
         },
       },
