@@ -2,7 +2,7 @@
  * The second pass: every other mention of a confidently found name part or identifier ("Mrs. Oyelowo" found,
  * then "OYELOWO" and "Kwabena Oyelowo" later in the note) is reported too.
  */
-import type { PhiType } from "../contracts";
+import { PHI_TYPES, type PhiType } from "../contracts";
 import type { DeidDocument } from "./document";
 import { EPONYMS, MONTHS, NOT_NAMES, TITLES } from "./lexicon";
 import { type Span, span } from "./span";
@@ -12,21 +12,13 @@ import { CAP, POSSESSIVE, TOKEN, type Token, UPPER_WORD } from "./tokens";
 export const CONFIDENT = 0.8;
 /** Upper bound on distinct identifier strings searched in the second pass, to keep it linear in practice. */
 const MAX_SECOND_PASS_TERMS = 256;
-const IDENTIFIER_TYPES = new Set<PhiType>([
-  "SSN",
-  "MRN",
-  "HEALTH_PLAN",
-  "ACCOUNT",
-  "LICENSE",
-  "VEHICLE",
-  "DEVICE",
-  "ID",
-  "PHONE",
-  "FAX",
-  "EMAIL",
-  "URL",
-  "IP",
-]);
+/**
+ * Not searched again verbatim: names go through their parts, and dates, ages and places recur innocently
+ * ("Boston", "2019"). Every other PHI type is an identifier whose exact string means the same thing wherever it
+ * recurs, so a type added to PHI_TYPES is searched again by default.
+ */
+const NOT_VERBATIM = new Set<PhiType>(["NAME", "DATE", "AGE", "ADDRESS", "CITY", "LOCATION", "ZIP"]);
+const IDENTIFIER_TYPES: ReadonlySet<PhiType> = new Set(PHI_TYPES.filter((t) => !NOT_VERBATIM.has(t)));
 
 function isWordChar(c: string | undefined): boolean {
   return c !== undefined && /[\p{L}\p{N}]/u.test(c);
