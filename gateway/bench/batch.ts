@@ -1,7 +1,7 @@
 /**
  * Batch throughput: `npm run batch` in local mode against the sequential one-request-at-a-time client, on the
  * same synthetic notes and model, in one run so both see the same machine load.
- *   npx tsx bench/batch.ts [--records 10000] [--sequential-records N] [--model-repository DIR]
+ *   npx tsx bench/batch.ts [--records 10000] [--sequential-records N] [--model-repository DIR] [--precision fp32|int8]
  * Scenarios, one after another (never overlapping):
  *   sequential  POST /v1/sentiment for one note, wait for the answer, send the next (npm start's gateway)
  *   target      npm run batch -- --target (the same gateway; /v1/sentiment/batch, 4 calls in flight)
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     records: { type: "string", default: "10000" },
     "sequential-records": { type: "string" },
     "model-repository": { type: "string" },
+    // MODEL_PRECISION for both the gateway and the local run, e.g. fp32 for a repository without int8 files.
+    precision: { type: "string" },
   },
 });
 const RECORDS = Number(values.records);
@@ -47,6 +49,7 @@ const env: Record<string, string> = {
   RATE_LIMIT_BURST: "1000000",
   LOG_LEVEL: "warn",
   ...(values["model-repository"] ? { MODEL_REPOSITORY: path.resolve(values["model-repository"]) } : {}),
+  ...(values.precision ? { MODEL_PRECISION: values.precision } : {}),
 };
 
 function writeNotes(): { file: string; texts: string[] } {

@@ -4,7 +4,15 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { TokenSource } from "../src/batch/token-source";
-import { fixture, GATEWAY_ROOT, phiIn, readLines, runBatchCli, tempDir } from "./fixtures/batch/harness";
+import {
+  fixture,
+  GATEWAY_ROOT,
+  phiIn,
+  readLines,
+  runBatchCli,
+  TINY_MODEL_ENV,
+  tempDir,
+} from "./fixtures/batch/harness";
 import { writeClientsFile } from "./support/clients";
 import { createTestKeys, TEST_AUDIENCE, TEST_ISSUER, type TestKeys } from "./support/keys";
 import { tinyModelRepository } from "./support/synthetic-model";
@@ -39,6 +47,7 @@ function sharedEnv(keys: TestKeys): Record<string, string> {
     BACKEND: "embedded",
     MODEL_REPOSITORY: tinyModelRepository(),
     ORT_INTRA_OP_THREADS: "1",
+    ...TINY_MODEL_ENV,
   };
 }
 
