@@ -86,18 +86,25 @@ export async function embeddedCases(ctx: LocalContext, s: CaseSettings): Promise
   try {
     await settle();
     ctx.progress.status("embedded-batched: SIGTERM to the gateway under load");
-    const signalled = sleep(5000).then(() => {
+    let outstanding = () => 0;
+    // The signal comes after a few seconds of load, once several requests are in flight (or after 15 s).
+    const signalled = (async () => {
+      await sleep(4000);
+      for (let waited = 0; outstanding() < 4 && waited < 11_000; waited += 20) await sleep(20);
       const at = performance.now();
       process.kill(subject.pids[0] as number, "SIGTERM");
       return at;
-    });
+    })();
     const recording = await recordOpenLoop(budgeted(subject.target), {
-      rate: 0.7 * sat,
+      outstanding: (count) => {
+        outstanding = count;
+      },
+      rate: sat,
       until: signalled.then(() => sleep(2000)),
       maxDurationS: 20,
       clientTimeoutS: s.clientTimeoutS,
     });
-    const summary = summarize("SIGTERM under load (0.7×)", subject.id, recording, sat, BUDGET_MS);
+    const summary = summarize("SIGTERM under load (1×)", subject.id, recording, sat, BUDGET_MS);
     summary.fault = sigtermFault(recording, await signalled);
     out.push(summary);
   } finally {

@@ -33,6 +33,8 @@ export interface RecordingOptions {
   /** A request unanswered this long after it was due counts as a client timeout. */
   clientTimeoutS: number;
   connections?: number;
+  /** Receives a getter of the requests sent and not yet answered, e.g. to inject a fault while some are. */
+  outstanding?: (count: () => number) => void;
 }
 
 const PROBLEM_PREFIX = "urn:clinical-inference:problem:";
@@ -61,6 +63,7 @@ export async function recordOpenLoop(target: LoadTarget, opts: RecordingOptions)
   const requests: RecordedRequest[] = [];
   const inflight = new Set<Promise<void>>();
   let stopped = false;
+  opts.outstanding?.(() => inflight.size);
   void opts.until?.then(() => {
     stopped = true;
   });
