@@ -12,6 +12,8 @@ import { describe, test } from "node:test";
 import { REQUEST_DEADLINE } from "../src/deployment-contract";
 import {
   CHECKOUT_MODEL_REPOSITORY,
+  CUSTOM_CONFIGS_DIR,
+  MODEL_INT8_FILE,
   modelDirectory,
   SERVED_MODEL_NAME,
 } from "../src/inference/repository-layout";
@@ -44,6 +46,7 @@ interface ParsedConfig {
       gpu_execution_accelerator: { name: string; parameters: Record<string, string> }[];
     };
   };
+  default_model_filename?: string;
   parameters: Record<string, { string_value: string }>;
   model_warmup: { name: string; batch_size: number }[];
 }
@@ -156,8 +159,36 @@ describe("Triton model config", () => {
     assert.equal(cpuText.replace("KIND_CPU", "KIND_GPU"), gpu);
   });
 
+  test("the CPU int8 variant parses and runs model.int8.onnx on CPU instances with ONNX Runtime, otherwise as the GPU model", () => {
+    const text = render("--variant", "cpu-int8");
+    const config = parsed(text);
+    assert.equal(config.platform, "onnxruntime_onnx");
+    assert.equal(config.default_model_filename, MODEL_INT8_FILE);
+    assert.deepEqual(config.instance_group, [{ kind: "KIND_CPU", count: 1 }]);
+    assert.deepEqual(config.dynamic_batching?.preferred_batch_size, [4, 8, 16]);
+    assert.equal(
+      text.replace("KIND_CPU", "KIND_GPU").replace(`default_model_filename: "${MODEL_INT8_FILE}"\n`, ""),
+      gpu,
+    );
+  });
+
+  test("the committed configs/cpu-int8.pbtxt (Triton's --model-config-name=cpu-int8) is exactly the int8 variant", () => {
+    const committed = path.join(MODEL_DIR, CUSTOM_CONFIGS_DIR, "cpu-int8.pbtxt");
+    assert.equal(readFileSync(committed, "utf8"), render("--variant", "cpu-int8"));
+  });
+
+  test("asking for TensorRT on the int8 CPU variant is refused", () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", RENDERER, "--stdout", "--variant", "cpu-int8", "--tensorrt-fp16"],
+      { cwd: REPO_ROOT, encoding: "utf8" },
+    );
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /TensorRT FP16 needs a KIND_GPU instance group/);
+  });
+
   test("the unbatched variants parse and carry no dynamic_batching block", () => {
-    for (const variant of ["gpu", "cpu"]) {
+    for (const variant of ["gpu", "cpu", "cpu-int8"]) {
       const config = parsed(render("--variant", variant, "--no-batching"));
       assert.equal(config.dynamic_batching, undefined, variant);
       assert.equal(config.max_batch_size, 16, "requests still carry a batch dimension");

@@ -5,16 +5,15 @@
  * triton-models/repository/distilbert_sst2/config.pbtxt is its GPU variant, the local test repository gets the CPU variant,
  * and the Pulumi stack renders its own (TensorRT FP16 on or off from the stack config `tensorrtFp16`).
  *
- *   npx tsx triton-models/tools/render-config.ts --variant gpu|cpu [--model-dir triton-models/repository/distilbert_sst2]
+ *   npx tsx triton-models/tools/render-config.ts --variant gpu|cpu|cpu-int8 [--model-dir triton-models/repository/distilbert_sst2]
  *       [--version N] [--tensorrt-fp16] [--no-batching] [--check | --stdout]
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
   CHECKOUT_MODEL_REPOSITORY,
-  MODEL_CONFIG_FILE,
   MODEL_INFO_FILE,
   modelDirectory,
   TOKENIZER_FILE,
@@ -34,8 +33,15 @@ import {
   TOKENIZER_SHA_PARAMETER,
 } from "./model-config/options";
 import { Enum, type Field, type Message, renderMessage } from "./model-config/pbtxt";
+import {
+  CONFIG_VARIANTS,
+  type ConfigVariant,
+  variantConfigPath,
+  variantOptions,
+} from "./model-config/variants";
 
 export * from "./model-config/options";
+export * from "./model-config/variants";
 
 function fail(message: string): never {
   throw new Error(`renderModelConfig: ${message}`);
@@ -69,6 +75,11 @@ export function renderModelConfig(options: ModelConfigOptions): string {
     ["platform", "onnxruntime_onnx"],
     ["max_batch_size", maxBatchSize],
   ];
+  if (options.defaultModelFilename !== undefined) {
+    if (!/^[\w.-]+\.onnx$/.test(options.defaultModelFilename))
+      fail("defaultModelFilename must be a .onnx file name");
+    config.push(["default_model_filename", options.defaultModelFilename]);
+  }
 
   const policy = options.versionPolicy ?? { specific: [1] };
   if ("specific" in policy) {
@@ -205,16 +216,6 @@ export function renderModelConfig(options: ModelConfigOptions): string {
   return header + renderMessage(config, "");
 }
 
-export type ConfigVariant = "gpu" | "cpu";
-
-/** The two stock variants: the cluster's GPU config and the local CPU one; both start from the same options. */
-export function variantOptions(variant: ConfigVariant, base: ModelConfigOptions): ModelConfigOptions {
-  if (variant === "cpu") {
-    return { ...base, instanceGroup: { kind: "KIND_CPU", count: 1 } };
-  }
-  return { ...base, instanceGroup: { kind: "KIND_GPU", count: 1 } };
-}
-
 function highestVersion(modelDir: string): number {
   const versions = existsSync(modelDir)
     ? readdirSync(modelDir, { withFileTypes: true })
@@ -256,7 +257,9 @@ function main(argv: string[]): void {
     },
     strict: true,
   });
-  if (values.variant !== "gpu" && values.variant !== "cpu") throw new Error("--variant must be gpu or cpu");
+  const variant = values.variant as ConfigVariant;
+  if (!CONFIG_VARIANTS.includes(variant))
+    throw new Error(`--variant must be one of ${CONFIG_VARIANTS.join(", ")}`);
   if (values.version !== undefined && !/^[1-9]\d*$/.test(values.version)) {
     throw new Error("--version must be a positive integer");
   }
@@ -265,7 +268,7 @@ function main(argv: string[]): void {
     modelDir,
     values.version === undefined ? undefined : Number(values.version),
   );
-  const options = variantOptions(values.variant, {
+  const options = variantOptions(variant, {
     ...base,
     tensorrtFp16: values["tensorrt-fp16"] ? {} : false,
     dynamicBatching: values["no-batching"] ? false : undefined,
@@ -275,15 +278,16 @@ function main(argv: string[]): void {
     process.stdout.write(text);
     return;
   }
-  const target = join(modelDir, MODEL_CONFIG_FILE);
+  const target = join(modelDir, variantConfigPath(variant));
   if (values.check) {
     const current = existsSync(target) ? readFileSync(target, "utf8") : "";
     if (current !== text) throw new Error(`${target} is out of date: re-run without --check`);
     console.log(`render-config: ${target} is up to date`);
     return;
   }
+  mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, text);
-  console.log(`render-config: wrote ${target} (${values.variant})`);
+  console.log(`render-config: wrote ${target} (${variant})`);
 }
 
 if (require.main === module) {

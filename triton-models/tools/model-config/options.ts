@@ -66,6 +66,8 @@ export interface ModelConfigOptions {
   maxSequenceLength?: number;
   /** Default: one request of the shortest bucket, and a full batch at 128 tokens. */
   warmup?: readonly WarmupSample[];
+  /** The version folder's model file when it is not model.onnx (the int8 variant's model.int8.onnx). */
+  defaultModelFilename?: string;
   /** ONNX Runtime intra-op threads per instance (CPU serving); unset = ORT default. */
   intraOpThreads?: number;
 }
