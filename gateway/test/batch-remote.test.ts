@@ -214,7 +214,7 @@ describe("npm run batch --target, against a rate-limited gateway", () => {
 
   it("waits out 429 answers as Retry-After says and still delivers every record", TIMEOUT, async () => {
     const keys = await createTestKeys();
-    gateway = await startGateway(keys, { RATE_LIMIT_RPS: "2", RATE_LIMIT_BURST: "2" });
+    gateway = await startGateway(keys, { RATE_LIMIT_RPS: "1", RATE_LIMIT_BURST: "1" });
     const out = path.join(tempDir(), "out.jsonl");
     const run = await runBatchCli(
       [
