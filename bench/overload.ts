@@ -47,13 +47,22 @@ async function main(): Promise<void> {
   const machine = machineInfo();
   const settings = { ...DEFAULT_CASE_SETTINGS, overloadS };
   const summaries = [];
+  const failures: string[] = [];
   try {
     const ctx = await overloadContext(
       secrets,
       path.join(REPO_ROOT, ".bench-results", "logs", `overload-${stamp}`),
       progress,
     );
-    for (const name of names) summaries.push(...(await CASES[name as keyof typeof CASES](ctx, settings)));
+    for (const name of names) {
+      try {
+        summaries.push(...(await CASES[name as keyof typeof CASES](ctx, settings)));
+      } catch (err) {
+        // One scenario failing (a server that would not start, a machine too busy) leaves the others measured.
+        failures.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+        progress.info(`${name} not measured: ${failures.at(-1)}`);
+      }
+    }
   } finally {
     rmSync(secrets, { recursive: true, force: true });
   }
@@ -65,11 +74,13 @@ async function main(): Promise<void> {
     loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
     settings,
     summaries,
+    failures,
   };
   writeFileSync(path.join(outDir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   const table = renderOverloadTable(summaries);
   writeFileSync(path.join(outDir, "results.md"), table);
   process.stdout.write(`${table}\nwritten to ${path.relative(REPO_ROOT, outDir)}\n`);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

@@ -45,7 +45,13 @@ function budgeted(target: LoadTarget): LoadTarget {
 async function saturation(subject: Subject, s: CaseSettings): Promise<number> {
   const opts = { concurrency: s.saturationConcurrency, timeoutS: s.clientTimeoutS };
   await runClosedLoop(subject.target, { ...opts, durationS: Math.ceil(s.saturationS / 3) });
-  return (await runClosedLoop(subject.target, { ...opts, durationS: s.saturationS })).throughput;
+  const { throughput } = await runClosedLoop(subject.target, { ...opts, durationS: s.saturationS });
+  if (!(throughput > 0)) {
+    throw new Error(
+      `${subject.id}: no request succeeded in the ${s.saturationS} s saturation run (machine too busy?)`,
+    );
+  }
+  return throughput;
 }
 
 async function settle(): Promise<void> {
