@@ -20,6 +20,24 @@ export function containerPorts(ports: NamedPorts): inputs.core.v1.ContainerPort[
   return Object.entries(ports).map(([name, port]) => ({ name, containerPort: port, protocol: "TCP" }));
 }
 
+/** A namespaced Kubernetes object kind whose arguments are its metadata and spec. */
+type ObjectKind<Spec, R> = new (
+  logicalName: string,
+  args: { metadata: ObjectMeta; spec: Spec },
+  opts: pulumi.CustomResourceOptions,
+) => R;
+
+/** The shared builders make every object alike: the component's metadata, one spec, the caller's options. */
+function namespacedObject<Spec, R>(
+  kind: ObjectKind<Spec, R>,
+  logicalName: string,
+  meta: ObjectMeta,
+  spec: Spec,
+  opts: pulumi.CustomResourceOptions,
+): R {
+  return new kind(logicalName, { metadata: meta, spec }, opts);
+}
+
 /** A ClusterIP Service publishing every named container port under the same name and number. */
 export function clusterIpService(
   logicalName: string,
@@ -28,21 +46,17 @@ export function clusterIpService(
   ports: NamedPorts,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Service {
-  return new k8s.core.v1.Service(
+  const servicePorts = Object.entries(ports).map(([name, port]) => ({
+    name,
+    port,
+    targetPort: name,
+    protocol: "TCP",
+  }));
+  return namespacedObject(
+    k8s.core.v1.Service,
     logicalName,
-    {
-      metadata: meta,
-      spec: {
-        type: "ClusterIP",
-        selector,
-        ports: Object.entries(ports).map(([name, port]) => ({
-          name,
-          port,
-          targetPort: name,
-          protocol: "TCP",
-        })),
-      },
-    },
+    meta,
+    { type: "ClusterIP", selector, ports: servicePorts },
     opts,
   );
 }
@@ -57,18 +71,12 @@ export function onePodDisruptionBudget(
   selector: Record<string, string>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.policy.v1.PodDisruptionBudget {
-  return new k8s.policy.v1.PodDisruptionBudget(
-    logicalName,
-    {
-      metadata: meta,
-      spec: {
-        maxUnavailable: 1,
-        selector: { matchLabels: selector },
-        unhealthyPodEvictionPolicy: "AlwaysAllow",
-      },
-    },
-    opts,
-  );
+  const spec = {
+    maxUnavailable: 1,
+    selector: { matchLabels: selector },
+    unhealthyPodEvictionPolicy: "AlwaysAllow",
+  };
+  return namespacedObject(k8s.policy.v1.PodDisruptionBudget, logicalName, meta, spec, opts);
 }
 
 export interface ProbeTiming {
@@ -91,7 +99,12 @@ export function prometheusScrapeAnnotations(metricsPort: number): Record<string,
   };
 }
 
-/** Spread over `topologyKey`, counted per rollout (pod-template-hash) so a surge does not skew it. */
+/**
+ * Spread over `topologyKey`, counted per rollout (pod-template-hash) so a surge does not skew it. Only
+ * domains of nodes the pod may run on count: taints are honoured (by default the scheduler would count a
+ * zone that holds nothing but tainted GPU nodes, and DoNotSchedule would then refuse every pod elsewhere),
+ * and so is the pod's node affinity.
+ */
 export function spreadAcross(
   topologyKey: string,
   whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway",
@@ -103,5 +116,7 @@ export function spreadAcross(
     whenUnsatisfiable,
     labelSelector: { matchLabels: selector },
     matchLabelKeys: ["pod-template-hash"],
+    nodeTaintsPolicy: "Honor",
+    nodeAffinityPolicy: "Honor",
   };
 }
