@@ -3,6 +3,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { AlbEdgeSettings } from "./edge-protection";
 import { serviceAccountTrustPolicy } from "./irsa";
 import { standardLabels } from "./labels";
 
@@ -174,9 +175,22 @@ export interface GatewayIngressArgs {
   healthCheckPath: string;
   /** The ALB controller release: its validating webhook must be up before an Ingress is admitted. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** WAF web ACL and access logs (components/edge-protection.ts); none in tests of the Ingress alone. */
+  edge?: pulumi.Input<AlbEdgeSettings>;
 }
 
-export function albAnnotations(tls: TlsSettings, healthCheckPath: string): Record<string, string> {
+export function albAnnotations(
+  tls: TlsSettings,
+  healthCheckPath: string,
+  edge?: AlbEdgeSettings,
+): Record<string, string> {
+  const accessLogs = edge
+    ? [
+        "access_logs.s3.enabled=true",
+        `access_logs.s3.bucket=${edge.accessLogsBucket}`,
+        `access_logs.s3.prefix=${edge.accessLogsPrefix}`,
+      ]
+    : [];
   const annotations: Record<string, string> = {
     "alb.ingress.kubernetes.io/scheme": "internet-facing",
     "alb.ingress.kubernetes.io/target-type": "ip",
@@ -185,9 +199,12 @@ export function albAnnotations(tls: TlsSettings, healthCheckPath: string): Recor
     "alb.ingress.kubernetes.io/healthcheck-port": "traffic-port",
     "alb.ingress.kubernetes.io/success-codes": "200",
     "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${ALB_DEREGISTRATION_DELAY_S}`,
-    "alb.ingress.kubernetes.io/load-balancer-attributes":
+    "alb.ingress.kubernetes.io/load-balancer-attributes": [
       "routing.http.drop_invalid_header_fields.enabled=true",
+      ...accessLogs,
+    ].join(","),
   };
+  if (edge) annotations["alb.ingress.kubernetes.io/wafv2-acl-arn"] = edge.webAclArn;
   if (tls.mode === "https") {
     annotations["alb.ingress.kubernetes.io/listen-ports"] = JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]);
     annotations["alb.ingress.kubernetes.io/ssl-redirect"] = "443";
@@ -214,7 +231,9 @@ export class GatewayIngress extends pulumi.ComponentResource {
           name: "gateway",
           namespace: args.namespace,
           labels: standardLabels({ name: "gateway", component: "ingress" }),
-          annotations: albAnnotations(args.tls, args.healthCheckPath),
+          annotations: pulumi
+            .output(args.edge)
+            .apply((edge) => albAnnotations(args.tls, args.healthCheckPath, edge)),
         },
         spec: {
           ingressClassName: "alb",
