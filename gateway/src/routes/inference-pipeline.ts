@@ -119,11 +119,11 @@ export function createInferencePipeline(deps: PipelineDeps): InferencePipeline {
   ) => {
     const model = backend();
     const budget = budgetSignal(res, deadline);
-    const queuedAt = performance.now();
     let succeeded = false;
     try {
       const deids = deidentify(res, texts);
       const deidentified = deids.map((d) => d.text);
+      const queuedAt = performance.now();
       const predictions = await limiter.run(async () => {
         metrics.queueSojourn.observe({ queue: "gateway" }, (performance.now() - queuedAt) / 1000);
         if (remainingMs(deadline) <= 0) throw new DeadlineExceededError("gateway_queue");
