@@ -1,0 +1,182 @@
+/**
+ * Replicas that follow load, with KEDA (pinned chart): Triton on its own queue time per request, the gateway
+ * on CPU plus requests in flight to the backend. KEDA owns each Deployment's HPA; its behaviour block is where
+ * warm-up and slow scale-in are encoded:
+ *
+ * - Triton scales out by at most one replica per warm-up period. A new replica loads its model before it is
+ *   Ready (startup probe) and lowers queue time only after that, so a shorter period would add replicas for
+ *   a queue that help is already on its way to.
+ * - Triton scales in only after the lower count has been recommended for the whole stabilization window, one
+ *   replica at a time; a GPU node that empties then leaves after gpuNodeIdleMinutes (Karpenter).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AutoscalingConfig } from "./config/autoscaling";
+import { standardLabels } from "./labels";
+import { POOL_LABEL_KEY } from "./node-pools";
+
+export const KEDA_CHART_REPO = "https://kedacore.github.io/charts";
+export const KEDA_NAMESPACE = "keda";
+
+/** Average queue time per successful request over the last 2 minutes, in ms; empty (0) without traffic. */
+export function tritonQueueTimeQuery(namespace: string, model: string): string {
+  const sel = `{namespace="${namespace}",model="${model}"}`;
+  return (
+    `sum(rate(nv_inference_queue_duration_us${sel}[2m])) / 1000` +
+    ` / (sum(rate(nv_inference_request_success${sel}[2m])) > 0)`
+  );
+}
+
+/** Requests the gateway pods have in flight to the backend, summed; KEDA divides by replicas. */
+export const gatewayInflightQuery = (namespace: string) =>
+  `sum(gateway_backend_inflight_requests{namespace="${namespace}"})`;
+
+export interface AutoscalingArgs {
+  provider: k8s.Provider;
+  config: AutoscalingConfig;
+  prometheusUrl: string;
+  triton: {
+    namespace: pulumi.Input<string>;
+    deployment: pulumi.Input<string>;
+    modelName: string;
+    namespaceName: string;
+  };
+  gateway: {
+    namespace: pulumi.Input<string>;
+    deployment: pulumi.Input<string>;
+    namespaceName: string;
+    minReplicas: number;
+    maxReplicas: number;
+  };
+  /** The Deployments (and Prometheus) must exist before their ScaledObjects. */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** KEDA's spec for Triton: queue-time trigger, optional working-hours floor, warm-up-aware behaviour. */
+export function tritonScaledObjectSpec(args: AutoscalingArgs) {
+  const t = args.config.triton;
+  const triggers: Record<string, unknown>[] = [
+    {
+      type: "prometheus",
+      name: "queue-time",
+      // Value, not AverageValue: queue time is already per request, the HPA scales replicas by value/target.
+      metricType: "Value",
+      metadata: {
+        serverAddress: args.prometheusUrl,
+        query: tritonQueueTimeQuery(args.triton.namespaceName, args.triton.modelName),
+        threshold: String(t.queueTargetMs),
+        ignoreNullValues: "true",
+      },
+    },
+  ];
+  if (t.workingHours) {
+    triggers.push({
+      type: "cron",
+      name: "working-hours",
+      metadata: { ...t.workingHours, desiredReplicas: "1" },
+    });
+  }
+  return {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.triton.deployment },
+    minReplicaCount: t.minReplicas,
+    maxReplicaCount: t.maxReplicas,
+    pollingInterval: 15,
+    // From zero (dev): the first replica is not judged before it has warmed up.
+    initialCooldownPeriod: t.warmupSeconds,
+    cooldownPeriod: t.scaleInStabilizationSeconds,
+    advanced: {
+      horizontalPodAutoscalerConfig: {
+        behavior: {
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            selectPolicy: "Max",
+            policies: [{ type: "Pods", value: 1, periodSeconds: t.warmupSeconds }],
+          },
+          scaleDown: {
+            stabilizationWindowSeconds: t.scaleInStabilizationSeconds,
+            policies: [{ type: "Pods", value: 1, periodSeconds: t.scaleInStabilizationSeconds }],
+          },
+        },
+      },
+    },
+    triggers,
+  };
+}
+
+/** KEDA's spec for the gateway: CPU and in-flight requests per pod, fast out, slow in. */
+export function gatewayScaledObjectSpec(args: AutoscalingArgs) {
+  const g = args.config.gateway;
+  return {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.gateway.deployment },
+    minReplicaCount: args.gateway.minReplicas,
+    maxReplicaCount: args.gateway.maxReplicas,
+    pollingInterval: 15,
+    advanced: {
+      horizontalPodAutoscalerConfig: {
+        behavior: {
+          scaleUp: {
+            stabilizationWindowSeconds: 0,
+            policies: [{ type: "Percent", value: 100, periodSeconds: 30 }],
+          },
+          scaleDown: {
+            stabilizationWindowSeconds: 300,
+            policies: [{ type: "Pods", value: 1, periodSeconds: 60 }],
+          },
+        },
+      },
+    },
+    triggers: [
+      { type: "cpu", metricType: "Utilization", metadata: { value: String(g.targetCpuUtilization) } },
+      {
+        type: "prometheus",
+        name: "inflight",
+        metricType: "AverageValue",
+        metadata: {
+          serverAddress: args.prometheusUrl,
+          query: gatewayInflightQuery(args.gateway.namespaceName),
+          threshold: String(g.targetInflightRequests),
+          ignoreNullValues: "true",
+        },
+      },
+    ],
+  };
+}
+
+export class Autoscaling extends pulumi.ComponentResource {
+  readonly keda: k8s.helm.v3.Release;
+
+  constructor(name: string, args: AutoscalingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("clinical:workloads:Autoscaling", name, {}, opts);
+    const child = { parent: this, provider: args.provider };
+    this.keda = new k8s.helm.v3.Release(
+      `${name}-keda`,
+      {
+        name: "keda",
+        chart: "keda",
+        version: args.config.kedaChartVersion,
+        repositoryOpts: { repo: KEDA_CHART_REPO },
+        namespace: KEDA_NAMESPACE,
+        createNamespace: true,
+        values: { nodeSelector: { [POOL_LABEL_KEY]: "system" } },
+      },
+      child,
+    );
+    const after = { ...child, dependsOn: [this.keda, ...(args.dependsOn ?? [])] };
+    for (const [key, namespace, spec] of [
+      ["triton", args.triton.namespace, tritonScaledObjectSpec(args)],
+      ["gateway", args.gateway.namespace, gatewayScaledObjectSpec(args)],
+    ] as const) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-${key}`,
+        {
+          apiVersion: "keda.sh/v1alpha1",
+          kind: "ScaledObject",
+          metadata: { name: key, namespace, labels: standardLabels({ name: key, component: "autoscaling" }) },
+          spec,
+        },
+        after,
+      );
+    }
+    this.registerOutputs({});
+  }
+}
