@@ -1,7 +1,8 @@
 /**
  * Validates Kubernetes manifests against the official OpenAPI schemas compiled into `kubernetes-models`
  * (core and built-in API groups; v5.1.0 carries the Kubernetes 1.34 schemas) and
- * `@kubernetes-models/prometheus-operator` (ServiceMonitor).
+ * `@kubernetes-models/prometheus-operator` (ServiceMonitor), `@kubernetes-models/keda` (ScaledObject) and
+ * `@kubernetes-models/karpenter` (NodePool, EC2NodeClass).
  *
  * Both packages are ESM-only and export only an `import` condition, which Jest's CommonJS module system cannot
  * load, so validation runs in a child Node process. Every manifest needs a model class for its
@@ -24,6 +25,8 @@ const manifests = JSON.parse(readFileSync(0, "utf8"));
 function modulePath(apiVersion) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   if (group === "monitoring.coreos.com") return "@kubernetes-models/prometheus-operator/" + group + "/" + version;
+  if (group === "keda.sh") return "@kubernetes-models/keda/" + group + "/" + version;
+  if (group.startsWith("karpenter.")) return "@kubernetes-models/karpenter/" + group + "/" + version;
   return group === "" ? "kubernetes-models/" + version : "kubernetes-models/" + group + "/" + version;
 }
 const results = [];
