@@ -10,6 +10,7 @@ would need no padding at all; the benchmark pads anyway so that GFLOPs per reque
 
 Configuration (environment):
   MODEL_DIR         a model version folder holding model.onnx and tokenizer.json (required)
+  MODEL_FILE        the model file in it, default model.onnx (model.int8.onnx: the gateway's int8 file)
   SEQUENCE_BUCKETS  ascending padded lengths, default 16,32,64,128,256,512
   ORT_INTRA_OP_THREADS  0 = onnxruntime's default (one per core)
 """
@@ -25,12 +26,15 @@ from pydantic import BaseModel, Field
 from tokenizers import Tokenizer
 
 
+MODEL_FILE = os.environ.get("MODEL_FILE", "model.onnx")
+
+
 def _model_dir() -> Path:
     raw = os.environ.get("MODEL_DIR")
     if not raw:
         raise SystemExit("MODEL_DIR must name a model version folder holding model.onnx and tokenizer.json")
     path = Path(raw)
-    for name in ("model.onnx", "tokenizer.json"):
+    for name in (MODEL_FILE, "tokenizer.json"):
         if not (path / name).is_file():
             raise SystemExit(f"MODEL_DIR {path} has no {name}; generate the model first (npm run bench does)")
     return path
@@ -60,7 +64,7 @@ options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
 threads = int(os.environ.get("ORT_INTRA_OP_THREADS", "0"))
 if threads > 0:
     options.intra_op_num_threads = threads
-session = ort.InferenceSession(str(MODEL_DIR / "model.onnx"), options, providers=["CPUExecutionProvider"])
+session = ort.InferenceSession(str(MODEL_DIR / MODEL_FILE), options, providers=["CPUExecutionProvider"])
 
 # Forward passes run and sequences they carried, so the benchmark can report the batch size it measured.
 _stats_lock = threading.Lock()

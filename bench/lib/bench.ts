@@ -3,16 +3,18 @@
  * results.json, results.md and the SVG charts into the output folder.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadModelArtifacts } from "../../gateway/src/inference/model-repository";
 import { SequenceTokenizer } from "../../gateway/src/inference/tokenizer";
-import { generateModel } from "../../triton-models/tools/generate-model";
 import { createLocalIssuer, type TargetCredentials, TargetTokenSource } from "./auth";
+import type { CeilingResult } from "./ceiling";
+import { ensureInt8, measureCeilings, withCeilingShares } from "./ceiling-run";
 import type { TransformerShape } from "./flops";
 import { evaluateGoals } from "./goals";
 import { machineInfo } from "./machine";
+import { ensureModel, MODEL_NAME, shapeOf } from "./model-setup";
 import { PRESETS, type PresetName } from "./presets";
 import type { Progress } from "./progress";
 import { renderCharts } from "./report/charts";
@@ -32,7 +34,6 @@ import { readWorkload, textBodies, tokenizeWorkload } from "./workload";
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 export const DEFAULT_MODEL_REPOSITORY = path.join(REPO_ROOT, ".local", "models", "base");
 export const DEFAULT_BUCKETS = [16, 32, 64, 128, 256, 512];
-const MODEL_NAME = "distilbert_sst2";
 
 export interface BenchOptions {
   preset: PresetName;
@@ -51,29 +52,6 @@ export interface BenchOptions {
 export interface BenchOutcome {
   results: BenchResults;
   files: string[];
-}
-
-function shapeOf(info: Record<string, unknown>): TransformerShape | null {
-  const num = (k: string) => (typeof info[k] === "number" ? (info[k] as number) : undefined);
-  const dim = num("hiddenSize");
-  const layers = num("layers");
-  const heads = num("heads");
-  const ffn = num("ffnSize");
-  const labels = Array.isArray(info.labels) ? info.labels.length : 2;
-  if (!dim || !layers || !heads || !ffn) return null;
-  return { dim, layers, heads, ffn, numLabels: labels };
-}
-
-/** The synthetic full-size model in a git-ignored folder, generated once (about 5 s, 255 MiB). */
-function ensureModel(repository: string, isDefault: boolean, progress: Progress): void {
-  const versionDir = path.join(repository, MODEL_NAME, "1");
-  if (existsSync(path.join(versionDir, "model.onnx"))) return;
-  if (!isDefault) {
-    throw new Error(`--model-repository ${repository} has no ${MODEL_NAME}/1/model.onnx`);
-  }
-  progress.status(`generating the synthetic full-size model into ${path.relative(REPO_ROOT, versionDir)}`);
-  const { info } = generateModel({ size: "base", outDir: versionDir });
-  progress.info(`generated synthetic ${info.size} model (${info.params.toLocaleString("en-US")} parameters)`);
 }
 
 let activeSubject: Subject | undefined;
@@ -109,7 +87,8 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
   );
 
   const notes: string[] = [];
-  const subjects: SubjectResult[] = [];
+  let subjects: SubjectResult[] = [];
+  const ceilings: CeilingResult[] = [];
   const secretsDir = mkdtempSync(path.join(os.tmpdir(), "bench-keys-"));
   try {
     if (opts.target) {
@@ -152,11 +131,18 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
         maxConcurrency: Math.max(...settings.concurrency),
         progress,
       };
+      if (shape && opts.scenarios.some((name) => SCENARIOS[name].needsModel)) {
+        ensureInt8(REPO_ROOT, artifacts.directory, progress);
+        const paddedLengths = workload.items.map((i) => i.bucket);
+        const args = { versionDir: artifacts.directory, shape, paddedLengths, settings: settings.ceiling };
+        ceilings.push(...(await measureCeilings({ ...args, progress })));
+      }
       for (const name of opts.scenarios) {
         for (const part of SCENARIOS[name].parts) {
           subjects.push(await measureLocal(ctx, name, part, settings, shape));
         }
       }
+      subjects = withCeilingShares(subjects, ceilings);
     }
   } finally {
     rmSync(secretsDir, { recursive: true, force: true });
@@ -184,7 +170,8 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
     workload: { ...workload.stats, file: path.relative(REPO_ROOT, opts.workloadFile) },
     notes,
     subjects,
-    goals: evaluateGoals(subjects),
+    ceilings,
+    goals: evaluateGoals(subjects, ceilings),
   };
   progress.status("writing results and charts");
   const files: string[] = [];

@@ -1,4 +1,5 @@
 /** The shape of results.json: everything the Markdown table, the charts and docs/benchmarks.md are made from. */
+import type { CeilingResult, CeilingSettings } from "./ceiling";
 import type { LoadRunResult } from "./load/types";
 import type { MachineInfo } from "./machine";
 import type { Spread } from "./stats";
@@ -48,6 +49,8 @@ export interface SubjectResult extends SubjectDescription {
   saturation: { throughput: number; concurrency: number; p50: number; p95: number; p99: number } | null;
   /** Set when the subject could not be measured; the run carries on with the other scenarios. */
   failure: string | null;
+  /** GFLOP/s at saturation ÷ the ceiling of the precision it served; absent/null when not comparable. */
+  ceilingShare?: number | null;
 }
 
 export interface GoalResult {
@@ -83,6 +86,8 @@ export interface BenchResults {
   /** The load generator shares the machine with local servers; this records how. */
   notes: string[];
   subjects: SubjectResult[];
+  /** ONNX Runtime alone on this machine, fp32 and int8, measured before the scenarios; empty without a model. */
+  ceilings: CeilingResult[];
   goals: GoalResult[];
 }
 
@@ -93,6 +98,7 @@ export interface PresetSettings {
   concurrency: number[];
   /** Open-loop rates as fractions of each subject's measured saturation throughput. */
   openLoopFractions: number[];
+  ceiling: CeilingSettings;
 }
 
 export function toMeasured(run: LoadRunResult, extra: Omit<MeasuredRun, keyof LoadRunResult>): MeasuredRun {

@@ -79,6 +79,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-queue-size", type=int, default=0, help="queue policy: bound on queued requests")
     parser.add_argument("--preferred-batch-sizes", default="", help="e.g. 4,8,16 (default: 4,8,16 capped)")
     parser.add_argument("--intra-op-threads", type=int, default=1, help="ONNX Runtime threads (default 1)")
+    parser.add_argument(
+        "--model-file", default="model.onnx", help="file in the version folder to run (model.int8.onnx: int8)"
+    )
     parser.add_argument("--log-verbose", type=int, default=0)
     args = parser.parse_args()
     if args.max_batch_size < 1:
@@ -93,7 +96,9 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     version_dir = pathlib.Path(args.model_repo) / MODEL_NAME / str(args.model_version)
-    model_path = version_dir / "model.onnx"
+    if "/" in args.model_file or not args.model_file.endswith(".onnx"):
+        fail(f"--model-file must be a .onnx file name inside the version folder, got {args.model_file!r}")
+    model_path = version_dir / args.model_file
     tokenizer_path = version_dir / "tokenizer.json"
     for required in (model_path, tokenizer_path):
         if not required.is_file():

@@ -37,12 +37,12 @@ function subjectRows(s: SubjectResult): string[] {
 
 export function summaryTable(results: BenchResults): string {
   const lines = [
-    "| scenario | saturation req/s | at concurrency | p50 ms | p95 ms | p99 ms | mean batch | server CPU cores | server CPU ms/request | GFLOP/request | GFLOP/s at saturation |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| scenario | saturation req/s | at concurrency | p50 ms | p95 ms | p99 ms | mean batch | server CPU cores | server CPU ms/request | GFLOP/request | GFLOP/s at saturation | % of its ceiling |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const s of results.subjects) {
     if (s.failure || !s.saturation) {
-      lines.push(`| ${s.id} | not measured: ${s.failure ?? "no successful requests"} | | | | | | | | | |`);
+      lines.push(`| ${s.id} | not measured: ${s.failure ?? "no successful requests"} | | | | | | | | | | |`);
       continue;
     }
     const sat = s.saturation;
@@ -53,7 +53,22 @@ export function summaryTable(results: BenchResults): string {
     // not the work done.
     const cpuMsPerRequest = cpu !== undefined && sat.throughput > 0 ? (cpu / sat.throughput) * 1000 : null;
     lines.push(
-      `| ${s.id} | ${n(sat.throughput)} | ${sat.concurrency} | ${n(sat.p50)} | ${n(sat.p95)} | ${n(sat.p99)} | ${n(point?.meanBatchSize?.median, 2)} | ${n(cpu, 2)} | ${n(cpuMsPerRequest, 2)} | ${n(s.gflopsPerRequest, 2)} | ${n(gflops, 0)} |`,
+      `| ${s.id} | ${n(sat.throughput)} | ${sat.concurrency} | ${n(sat.p50)} | ${n(sat.p95)} | ${n(sat.p99)} | ${n(point?.meanBatchSize?.median, 2)} | ${n(cpu, 2)} | ${n(cpuMsPerRequest, 2)} | ${n(s.gflopsPerRequest, 2)} | ${n(gflops, 0)} | ${s.ceilingShare == null ? "–" : `${n(s.ceilingShare * 100, 0)}% (${s.server.precision})`} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** ONNX Runtime alone, measured before the scenarios: what every "% of its ceiling" divides by. */
+export function ceilingTable(results: BenchResults): string {
+  const lines = [
+    "| precision | model file | batch 1 seq/s | batch 1 GFLOP/s | best batch | best seq/s | best GFLOP/s | every batch (seq/s) |",
+    "|---|---|---:|---:|---:|---:|---:|---|",
+  ];
+  for (const c of results.ceilings ?? []) {
+    const all = c.points.map((p) => `${p.batchSize}: ${n(p.sequencesPerSecond)}`).join(", ");
+    lines.push(
+      `| ${c.precision} | ${c.modelFile} | ${n(c.batch1.sequencesPerSecond)} | ${n(c.batch1.gflops, 0)} | ${c.best.batchSize} | ${n(c.best.sequencesPerSecond)} | ${n(c.best.gflops, 0)} | ${all} |`,
     );
   }
   return lines.join("\n");
@@ -107,6 +122,10 @@ export function renderMarkdown(results: BenchResults): string {
     `- Workload: ${w.sentences} clinical sentences (${w.withPhi} with PHI) from \`${w.file}\`; tokens min ${w.tokens.min} / p50 ${w.tokens.p50} / mean ${w.tokens.mean} / p95 ${w.tokens.p95} / max ${w.tokens.max}; padded bucket → sentences: ${buckets}; truncated ${w.truncated}`,
     `- Settings: warm-up ${results.settings.warmupS} s, ${results.settings.durationS} s per run, ${results.settings.repetitions} repetition(s) (median, range in parentheses), closed-loop concurrency ${results.settings.concurrency.join(", ")}, open-loop rates at ${results.settings.openLoopFractions.map((f) => `${Math.round(f * 100)}%`).join(", ")} of each scenario's saturation`,
     ...results.notes.map((note) => `- ${note}`),
+    "",
+    "## Ceiling: ONNX Runtime alone on the workload's bucket mix (no HTTP, no tokenizer)",
+    "",
+    ceilingTable(results),
     "",
     "## Saturation (closed loop, best median throughput)",
     "",

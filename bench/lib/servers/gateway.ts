@@ -2,8 +2,10 @@
  * The gateway as a benchmark subject: the real process (gateway/src/main.ts) with the embedded or Triton backend,
  * or wrapped around a trivial instrument backend (bench/servers/gateway-instrument.ts) to measure its own cost.
  */
+
 import path from "node:path";
 import { request } from "undici";
+import type { ModelPrecision } from "../../../gateway/src/deployment-contract";
 import type { Subject } from "../subject";
 import { textBodies } from "../workload";
 import type { LocalContext } from "./context";
@@ -116,14 +118,17 @@ export async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Prom
   }
 }
 
-export function embeddedSubject(ctx: LocalContext, batching: boolean): Promise<Subject> {
-  const id = batching ? "embedded-batched" : "embedded-unbatched";
+/** fp32 scenarios keep their historical names; int8 ones carry the suffix. */
+export function embeddedSubject(
+  ctx: LocalContext,
+  batching: boolean,
+  precision: ModelPrecision,
+): Promise<Subject> {
+  const id = `${batching ? "embedded-batched" : "embedded-unbatched"}${precision === "int8" ? "-int8" : ""}`;
   return gatewaySubject(ctx, {
     id,
     scenario: id,
-    label: batching
-      ? "gateway, embedded ONNX Runtime, dynamic batching"
-      : "gateway, embedded ONNX Runtime, one pass per request",
+    label: `${batching ? "gateway, embedded ONNX Runtime, dynamic batching" : "gateway, embedded ONNX Runtime, one pass per request"}, ${precision}`,
     description: batching
       ? "Full gateway (JWT, de-identification, tokenization) with in-process ONNX Runtime; bucketed padding and the gateway's dynamic batcher (max batch 16, 4 ms queue delay)."
       : "Full gateway (JWT, de-identification, tokenization) with in-process ONNX Runtime and batching off: one forward pass per HTTP request, the paper's CPU-in-the-web-service baseline.",
@@ -132,6 +137,7 @@ export function embeddedSubject(ctx: LocalContext, batching: boolean): Promise<S
       MODEL_REPOSITORY: ctx.model.repository,
       MODEL_NAME: ctx.model.name,
       MODEL_VERSION: ctx.model.version,
+      MODEL_PRECISION: precision,
       BATCHING: batching ? "on" : "off",
       BATCH_MAX_SIZE: "16",
       BATCH_MAX_QUEUE_DELAY_MS: "4",
@@ -140,6 +146,7 @@ export function embeddedSubject(ctx: LocalContext, batching: boolean): Promise<S
     server: {
       process: "node gateway/src/main.ts",
       backend: "embedded",
+      precision,
       batching,
       maxBatchSize: 16,
       maxQueueDelayMs: 4,

@@ -5,12 +5,14 @@
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { ModelPrecision } from "../../../gateway/src/deployment-contract";
 import {
   LOCAL_TRITON_LAUNCHER,
   LOCAL_TRITON_LAUNCHER_PATH,
   localTritonArgs,
   localTritonOrigin,
 } from "../../../gateway/src/inference/local-triton-command";
+import { MODEL_FILES } from "../../../gateway/src/inference/repository-layout";
 import type { Subject } from "../subject";
 import { kservePaddedBodies } from "../workload";
 import type { LocalContext } from "./context";
@@ -27,6 +29,7 @@ export async function startLocalTriton(
   ctx: LocalContext,
   id: string,
   batching: boolean,
+  precision: ModelPrecision = "fp32",
 ): Promise<{ proc: ServerProcess; origin: string; metricsOrigin: string }> {
   if (!existsSync(LOCAL_TRITON_LAUNCHER_PATH)) {
     throw new Error(`the local Triton launcher ${LOCAL_TRITON_LAUNCHER} is not in this checkout`);
@@ -44,6 +47,7 @@ export async function startLocalTriton(
       batching,
       maxBatchSize: MAX_BATCH_SIZE,
       intraOpThreads: TRITON_INTRA_OP_THREADS,
+      modelFile: MODEL_FILES[precision],
     }),
     cwd: ctx.repoRoot,
     env: { ...baseProcessEnv() },
@@ -54,18 +58,23 @@ export async function startLocalTriton(
   return { proc, origin, metricsOrigin: localTritonOrigin(ports.metrics) };
 }
 
-export async function tritonDirectSubject(ctx: LocalContext, batching: boolean): Promise<Subject> {
-  const id = batching ? "triton-batched" : "triton-unbatched";
-  const { proc, origin, metricsOrigin } = await startLocalTriton(ctx, id, batching);
+export async function tritonDirectSubject(
+  ctx: LocalContext,
+  batching: boolean,
+  precision: ModelPrecision,
+): Promise<Subject> {
+  const id = `${batching ? "triton-batched" : "triton-unbatched"}${precision === "int8" ? "-int8" : ""}`;
+  const { proc, origin, metricsOrigin } = await startLocalTriton(ctx, id, batching, precision);
   return {
     id,
     scenario: id,
-    label: batching ? "Triton, dynamic batching (max 16)" : "Triton, no dynamic batching",
+    label: `${batching ? "Triton, dynamic batching (max 16)" : "Triton, no dynamic batching"}, ${precision}`,
     description: `A real local Triton Inference Server on CPU (pytriton), sent pre-tokenized, bucket-padded KServe v2 JSON requests directly, as the paper's Triton client did; dynamic batching ${batching ? "on (max batch 16)" : "off"}.`,
     instrument: null,
     server: {
       process: `python ${LOCAL_TRITON_LAUNCHER}`,
       batching,
+      precision,
       maxBatchSize: MAX_BATCH_SIZE,
       maxQueueDelayUs: batching ? 2000 : 0,
       intraOpThreads: TRITON_INTRA_OP_THREADS,
@@ -108,6 +117,7 @@ export async function hybridSubject(ctx: LocalContext): Promise<Subject> {
       server: {
         process: "node gateway/src/main.ts + Triton",
         backend: "triton",
+        precision: "fp32",
         batching: true,
         maxBatchSize: MAX_BATCH_SIZE,
       },

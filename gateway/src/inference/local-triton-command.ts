@@ -29,6 +29,8 @@ export interface LocalTritonCommand {
   maxQueueDelayUs?: number;
   /** ONNX Runtime intra-op threads; the launcher's default is one. */
   intraOpThreads?: number;
+  /** The version folder's model file to serve (model.int8.onnx for int8); absent = the launcher's model.onnx. */
+  modelFile?: string;
   /** Triton's queue policy (REJECT after timeoutUs, at most maxQueueSize queued); absent = none. */
   queuePolicy?: { timeoutUs: number; maxQueueSize: number };
 }
@@ -56,6 +58,7 @@ export function localTritonArgs(c: LocalTritonCommand): string[] {
   ];
   if (c.maxQueueDelayUs !== undefined) args.push("--max-queue-delay-us", String(c.maxQueueDelayUs));
   if (c.intraOpThreads !== undefined) args.push("--intra-op-threads", String(c.intraOpThreads));
+  if (c.modelFile !== undefined) args.push("--model-file", c.modelFile);
   if (c.queuePolicy !== undefined) {
     args.push("--queue-timeout-us", String(c.queuePolicy.timeoutUs));
     args.push("--max-queue-size", String(c.queuePolicy.maxQueueSize));
