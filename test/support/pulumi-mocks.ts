@@ -200,6 +200,9 @@ function answerCall(token: string, inputs: Record<string, unknown>): Record<stri
       };
     case "aws:index/getRegion:getRegion":
       return { name: REGION, region: REGION, id: REGION, description: "US East (N. Virginia)" };
+    case "aws:elb/getServiceAccount:getServiceAccount":
+      // us-east-1's Elastic Load Balancing account, which writes ALB access logs.
+      return { arn: "arn:aws:iam::127311923021:root", id: "127311923021" };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     default:
