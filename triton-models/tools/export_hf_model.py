@@ -6,9 +6,11 @@ contract as the synthetic generator (triton-models/tools/generate-model.ts):
   <out>/model.onnx        inputs input_ids, attention_mask: INT64 [batch, sequence]; output logits: FP32 [batch, 2]
   <out>/tokenizer.json    the model's own WordPiece tokenizer, padding and truncation off
   <out>/model-info.json   "synthetic": false, the source model id and revision, hashes
+  <out>/model.int8.onnx   dynamic int8 quantization, published only when it keeps SST-2 validation accuracy
+                          within one point of fp32 (int8_gate.py; both accuracies printed)
 
 Usage:
-  pip install "torch>=2.1" "transformers>=4.40" onnxruntime  # plus "optimum[exporters]" for --method optimum
+  pip install "torch>=2.1" "transformers>=4.40" onnxruntime onnx datasets  # "optimum[exporters]" for --method optimum
   python triton-models/tools/export_hf_model.py --out triton-models/repository/distilbert_sst2/2 \
       [--model-id distilbert-base-uncased-finetuned-sst-2-english] [--revision <commit>] [--method torch|optimum]
   npx tsx triton-models/tools/render-config.ts --variant gpu --version 2   # publish the new tokenizer hash
@@ -69,7 +71,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     missing = []
-    for module in ("torch", "transformers", "onnxruntime", "numpy"):
+    for module in ("torch", "transformers", "onnxruntime", "numpy", "onnx", "datasets"):
         try:
             __import__(module)
         except ImportError:
@@ -154,10 +156,53 @@ def main() -> None:
         "generator": f"triton-models/tools/export_hf_model.py --method {args.method}",
     }
     (out / "model-info.json").write_text(format_json(info), encoding="utf-8")
+    publish_int8_if_accurate(out, model_path, tokenizer)
     print(
         f"export_hf_model: wrote {model_path} (REAL {args.model_id}@{args.revision}, {info['params']:,} params, "
         f"logits match PyTorch); now re-render config.pbtxt so it publishes tokenizer sha256 {info['tokenizerSha256'][:12]}"
     )
+
+
+def sst2_accuracy(model_file: pathlib.Path, tokenizer, examples) -> float:
+    """Accuracy on GLUE SST-2 validation (872 sentences), batches of 32 padded to their longest sentence."""
+    import numpy as np
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(model_file), providers=["CPUExecutionProvider"])
+    correct = 0
+    for start in range(0, len(examples), 32):
+        chunk = examples[start : start + 32]
+        encoded = tokenizer(chunk["sentence"], padding=True, truncation=True, max_length=512, return_tensors="np")
+        logits = session.run(
+            ["logits"],
+            {"input_ids": encoded["input_ids"].astype(np.int64), "attention_mask": encoded["attention_mask"].astype(np.int64)},
+        )[0]
+        correct += int((logits.argmax(axis=1) == np.asarray(chunk["label"])).sum())
+    return correct / len(examples)
+
+
+def publish_int8_if_accurate(out: pathlib.Path, model_path: pathlib.Path, tokenizer) -> None:
+    """Quantizes with the tool `npm run setup` uses, measures both files on SST-2 and lets the gate decide."""
+    import subprocess
+
+    from datasets import load_dataset
+
+    tools = pathlib.Path(__file__).resolve().parent
+    sys.path.insert(0, str(tools))
+    from int8_gate import publish_int8
+
+    examples = load_dataset("glue", "sst2", split="validation")
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = pathlib.Path(tmp) / "model.int8.onnx"
+        report = pathlib.Path(tmp) / "model.int8.json"
+        subprocess.run(
+            [sys.executable, str(tools / "quantize_model.py"), "--fp32", str(model_path), "--int8", str(staged), "--report", str(report)],
+            check=True,
+        )
+        fp32_accuracy = sst2_accuracy(model_path, tokenizer, examples)
+        int8_accuracy = sst2_accuracy(staged, tokenizer, examples)
+        if publish_int8(staged, out / "model.int8.onnx", fp32_accuracy, int8_accuracy):
+            shutil.move(str(report), out / "model.int8.json")
 
 
 def export_with_torch(torch, model, model_path: pathlib.Path) -> None:
