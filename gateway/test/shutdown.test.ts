@@ -62,6 +62,8 @@ describe("graceful shutdown", () => {
       MAX_PENDING: "10",
       SHUTDOWN_TIMEOUT_MS: "20000",
       DRAIN_TEST_BACKEND_MS: "1500",
+      // The backend is slow on purpose; the budget must outlast it, this test is about the drain.
+      REQUEST_DEADLINE_MS: "20000",
     });
     const token = await keys.mint();
     const base = `http://127.0.0.1:${server.port}`;
