@@ -47,6 +47,8 @@ function sharedEnv(keys: TestKeys): Record<string, string> {
     BACKEND: "embedded",
     MODEL_REPOSITORY: tinyModelRepository(),
     ORT_INTRA_OP_THREADS: "1",
+    // These tests are about the batch client, not the latency budget: a busy test machine must not shed them.
+    REQUEST_DEADLINE_MS: "60000",
     ...TINY_MODEL_ENV,
   };
 }

@@ -39,6 +39,8 @@ export function testConfig(keys: TestKeys, env: Record<string, string> = {}): Ga
     METRICS_PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "info",
+    // Tests of the latency budget set it (or send Request-Timeout); the others must not depend on the machine's speed.
+    REQUEST_DEADLINE_MS: "60000",
     ...env,
   });
 }
