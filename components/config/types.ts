@@ -1,6 +1,7 @@
 /** The validated stack configuration, as components receive it (read by components/config.ts). */
 import type { OAuthScope } from "@clinical-inference/gateway/deployment-contract";
 import type * as pulumi from "@pulumi/pulumi";
+import type { StackModelVariant } from "../../triton-models/tools/model-config/variants";
 
 export type { OAuthScope };
 export type Environment = "dev" | "prod";
@@ -82,6 +83,8 @@ export interface WorkloadConfig {
     modelVersion: string;
     maxBatchSize: number;
     tensorrtFp16: boolean;
+    /** tritonModelVariant: the GPU model (model.onnx) or the CPU int8 one (model.int8.onnx, KIND_CPU). */
+    modelVariant: StackModelVariant;
   };
   ingress: {
     certificateArn: string | undefined;

@@ -1,4 +1,5 @@
 import { DEFAULT_MODEL_NAME } from "@clinical-inference/gateway/deployment-contract";
+import { STACK_MODEL_VARIANTS } from "../../triton-models/tools/model-config/variants";
 import { byEnv, type ConfigReader, type SectionContext } from "./reader";
 import {
   DNS_LABEL,
@@ -107,5 +108,6 @@ export function readTriton(
     modelVersion,
     maxBatchSize: c.integer("maxBatchSize", 16, 1, 64),
     tensorrtFp16: c.boolean("tensorrtFp16", false),
+    modelVariant: c.oneOf("tritonModelVariant", STACK_MODEL_VARIANTS, "gpu"),
   };
 }

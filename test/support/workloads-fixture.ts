@@ -77,6 +77,7 @@ export function defaultSettings(
       modelVersion: "1",
       maxBatchSize: 16,
       tensorrtFp16: prod,
+      modelVariant: "gpu",
     },
     ingress: {
       certificateArn: kind === "dev" ? undefined : CERTIFICATE_ARN,

@@ -12,6 +12,9 @@ import type { ModelConfigOptions } from "./options";
 
 export const CONFIG_VARIANTS = ["gpu", "cpu", "cpu-int8"] as const;
 export type ConfigVariant = (typeof CONFIG_VARIANTS)[number];
+/** What a Pulumi stack may serve (stack config `tritonModelVariant`): the GPU model or the CPU int8 one. */
+export const STACK_MODEL_VARIANTS = ["gpu", "cpu-int8"] as const satisfies readonly ConfigVariant[];
+export type StackModelVariant = (typeof STACK_MODEL_VARIANTS)[number];
 
 export function variantOptions(variant: ConfigVariant, base: ModelConfigOptions): ModelConfigOptions {
   switch (variant) {
