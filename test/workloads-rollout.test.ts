@@ -69,6 +69,7 @@ test("switching TensorRT FP16 rolls Triton", async () => {
             modelVersion: "1",
             maxBatchSize: 16,
             tensorrtFp16,
+            modelVariant: "gpu",
           }).content,
         },
       });
