@@ -6,10 +6,11 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
 import { loadConfig } from "./components/config";
+import { decideWorkloadLayer, previousState, refuseOn } from "./components/deployed-state";
 import { NvidiaDevicePlugin } from "./components/device-plugin";
 import { ImageRegistry } from "./components/image-registry";
 import { ModelRepository } from "./components/model-repository";
-import { Network } from "./components/network";
+import { Network, subnetTiers } from "./components/network";
 import { NodePools } from "./components/node-pools";
 import { renderTritonModelConfig } from "./components/triton-model-config";
 import { Workloads } from "./components/workloads";
@@ -18,7 +19,13 @@ const config = loadConfig();
 const { tags } = config;
 
 // --- AWS layer ---------------------------------------------------------------------------------------------
-const network = new Network("network", { config: config.network, clusterName: config.cluster.name, tags });
+const network = new Network("network", {
+  config: config.network,
+  region: config.region,
+  clusterName: config.cluster.name,
+  tags,
+});
+const subnets = subnetTiers(config.network);
 
 const cluster = new Cluster("cluster", {
   config: config.cluster,
@@ -33,6 +40,7 @@ const cluster = new Cluster("cluster", {
 const nodePools = new NodePools("nodes", {
   cluster: cluster.eksCluster,
   clusterName: cluster.name,
+  kubernetesVersion: config.cluster.kubernetesVersion,
   subnetIds: network.privateSubnetIds,
   system: config.systemNodes,
   gpu: config.gpuNodes,
@@ -69,16 +77,29 @@ const imageRegistry = new ImageRegistry("image-registry", {
 });
 
 // --- Workload layer ----------------------------------------------------------------------------------------
-// Without a gateway image there is nothing to run in front of Triton: the AWS layer deploys alone.
+// Without a gateway image there is nothing to run in front of Triton: the AWS layer deploys alone. What the
+// stack's state already runs decides whether that is allowed (components/deployed-state.ts).
 const gatewayImageTag = config.workloads.gateway.imageTag;
+const layer = decideWorkloadLayer(previousState(), {
+  imageTag: gatewayImageTag,
+  workloadsEnabled: config.workloadsEnabled,
+  stack: config.stack,
+  repositoryName: config.imageRegistry.repositoryName,
+});
+const layerChecked = refuseOn(layer.problem);
 if (gatewayImageTag === undefined) {
   pulumi.log.warn(
     "gatewayImageTag is not set: the Kubernetes workloads (gateway, Triton, ingress) are not deployed. " +
       "Push the gateway image to the ECR repository, then: pulumi config set gatewayImageTag <tag>",
   );
 }
+// The gateway's image waits for the checks: no Deployment is sent with an image that cannot exist.
+const checkedRegistry = {
+  imageReference: (tag: string) =>
+    pulumi.all([layerChecked, imageRegistry.imageReference(tag)]).apply(([, image]) => image),
+};
 const workloads =
-  gatewayImageTag === undefined
+  !layer.deployWorkloads || gatewayImageTag === undefined
     ? undefined
     : new Workloads("workloads", {
         provider: cluster.provider,
@@ -87,11 +108,14 @@ const workloads =
         clusterName: cluster.name,
         vpcId: network.vpcId,
         vpcCidr: config.network.vpcCidr,
+        albSubnetCidrs: subnets.publicCidrs,
+        privateSubnetCidrs: subnets.privateCidrs,
+        s3Cidrs: network.s3Cidrs,
         oidcProviderArn: cluster.oidcProviderArn,
         oidcIssuer: cluster.oidcIssuer,
         modelRepositoryUri: modelRepository.repositoryUri,
         tritonRoleArn: modelRepository.tritonRoleArn,
-        imageRegistry,
+        imageRegistry: checkedRegistry,
         modelConfig: tritonModelConfig.content,
         kubernetesVersion: config.cluster.kubernetesVersion,
         dependsOn: [nodePools, modelRepository],
@@ -110,6 +134,8 @@ export const modelBucketName = modelRepository.bucketName;
 export const modelRepositoryUri = modelRepository.repositoryUri;
 export const tritonRoleArn = modelRepository.tritonRoleArn;
 export const ecrRepositoryUrl = imageRegistry.repositoryUrl;
+/** Read back by the next update (components/deployed-state.ts); fails the update when a check does. */
+export const workloadsDeployed = layerChecked.apply(() => workloads !== undefined);
 /** Full gateway image reference, when gatewayImageTag is set. */
 export const gatewayImage: pulumi.Output<string> | undefined =
   config.workloads.gateway.imageTag === undefined

@@ -16,6 +16,8 @@ import type { ClusterConfig } from "./config";
 
 export const CLUSTER_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 export const CLUSTER_ADMIN_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
+/** Read-only on every resource, Secrets included in metadata only: what `pulumi preview` needs to diff. */
+export const CLUSTER_VIEW_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy";
 
 export interface ClusterArgs {
   config: ClusterConfig;
@@ -130,6 +132,14 @@ export class Cluster extends pulumi.ComponentResource {
         principalArn,
         accessPolicies: {
           "cluster-admin": { policyArn: CLUSTER_ADMIN_POLICY_ARN, accessScope: { type: "cluster" } },
+        },
+      };
+    });
+    args.config.viewerPrincipalArns.forEach((principalArn, i) => {
+      accessEntries[`viewer-${i}`] = {
+        principalArn,
+        accessPolicies: {
+          "cluster-view": { policyArn: CLUSTER_VIEW_POLICY_ARN, accessScope: { type: "cluster" } },
         },
       };
     });

@@ -39,11 +39,12 @@ export function loadConfig(): StackConfig {
   const modelRepository = readModelRepository(c);
   const imageRegistry = readImageRegistry(c);
   const { tritonServiceAccount, ...namespaces } = readNamespaces(c);
-  const gateway = readGateway(c, ctx);
+  const gateway = readGateway(c, ctx, nodePools.systemNodes);
   const triton = readTriton(c, ctx, nodePools.gpuNodes, tritonServiceAccount);
   const ingress = readIngress(c, ctx);
   const auth = readAuth(c);
   const serviceMonitor = c.boolean("serviceMonitor", false);
+  const workloadsEnabled = c.boolean("workloadsEnabled", true);
 
   if (c.problems.length > 0) throw new StackConfigError(c.problems);
 
@@ -58,6 +59,7 @@ export function loadConfig(): StackConfig {
     ...nodePools,
     modelRepository,
     imageRegistry,
+    workloadsEnabled,
     workloads: {
       namespaces,
       gateway,

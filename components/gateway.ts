@@ -16,6 +16,7 @@ import * as random from "@pulumi/random";
 import { type GatewayAuthWiring, SECRET_FILE_MODE, sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import { GATEWAY_CPU_REQUEST_MILLICORES } from "./system-capacity";
 import {
   clusterIpService,
   containerPorts,
@@ -157,7 +158,7 @@ export class Gateway extends pulumi.ComponentResource {
                   ports: containerPorts(GATEWAY_PORTS),
                   resources: {
                     requests: {
-                      cpu: args.resources?.cpu ?? "500m",
+                      cpu: args.resources?.cpu ?? `${GATEWAY_CPU_REQUEST_MILLICORES}m`,
                       memory: args.resources?.memory ?? "256Mi",
                     },
                     limits: {

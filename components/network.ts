@@ -5,6 +5,11 @@
  * internet-facing (`kubernetes.io/role/elb`) and internal (`kubernetes.io/role/internal-elb`) load balancers.
  * VPC flow logs record all accepted and rejected traffic into CloudWatch Logs, the network evidence a
  * security review or incident response asks for first.
+ *
+ * Triton's two AWS calls stay inside the VPC, so the egress NetworkPolicy can name their destinations instead
+ * of "the internet": S3 through a gateway endpoint (AWS's S3 prefix list, routed by the private route tables)
+ * and STS (the IRSA web-identity exchange) through an interface endpoint with private DNS, whose interfaces
+ * live in the private subnets.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,6 +17,8 @@ import { type NetworkConfig, parseCidr } from "./config";
 
 export interface NetworkArgs {
   config: NetworkConfig;
+  /** For the VPC endpoints' service names (com.amazonaws.<region>.s3 / .sts). */
+  region: string;
   /** Used for the kubernetes.io/cluster/<name> subnet tag. */
   clusterName: string;
   tags: Record<string, string>;
@@ -25,11 +32,19 @@ export function subnetCidrs(vpcCidr: string, index: number): { privateCidr: stri
   return { privateCidr: `${a}.${b}.${index * 32}.0/19`, publicCidr: `${a}.${b}.${128 + index * 16}.0/20` };
 }
 
+/** The CIDRs of the public subnets (where the ALB's interfaces live) and of the private ones. */
+export function subnetTiers(config: NetworkConfig): { publicCidrs: string[]; privateCidrs: string[] } {
+  const all = Array.from({ length: config.availabilityZoneCount }, (_, i) => subnetCidrs(config.vpcCidr, i));
+  return { publicCidrs: all.map((s) => s.publicCidr), privateCidrs: all.map((s) => s.privateCidr) };
+}
+
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly privateSubnetIds: pulumi.Output<string>[];
   readonly natGatewayIds: pulumi.Output<string>[];
+  /** S3's address ranges in the region (the gateway endpoint's prefix list). */
+  readonly s3Cidrs: pulumi.Output<string[]>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("clinical:aws:Network", name, {}, opts);
@@ -76,6 +91,7 @@ export class Network extends pulumi.ComponentResource {
 
     this.publicSubnetIds = [];
     this.privateSubnetIds = [];
+    const privateRouteTableIds: pulumi.Output<string>[] = [];
     this.natGatewayIds = [];
     const natCount = config.natGateways === "perAz" ? config.availabilityZoneCount : 1;
 
@@ -146,7 +162,44 @@ export class Network extends pulumi.ComponentResource {
         parent,
       );
       this.privateSubnetIds.push(privateSubnet.id);
+      privateRouteTableIds.push(privateRoutes.id);
     }
+
+    const s3Endpoint = new aws.ec2.VpcEndpoint(
+      `${name}-s3`,
+      {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${args.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: privateRouteTableIds,
+        tags: { ...tags, Name: `${name}-s3` },
+      },
+      parent,
+    );
+    const endpointSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-endpoints`,
+      {
+        vpcId: vpc.id,
+        description: "HTTPS from the VPC to its interface endpoints",
+        ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [config.vpcCidr] }],
+        tags: { ...tags, Name: `${name}-endpoints` },
+      },
+      parent,
+    );
+    new aws.ec2.VpcEndpoint(
+      `${name}-sts`,
+      {
+        vpcId: vpc.id,
+        serviceName: `com.amazonaws.${args.region}.sts`,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds: this.privateSubnetIds,
+        securityGroupIds: [endpointSecurityGroup.id],
+        tags: { ...tags, Name: `${name}-sts` },
+      },
+      parent,
+    );
+    this.s3Cidrs = s3Endpoint.cidrBlocks;
 
     const flowLogGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,

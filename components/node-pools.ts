@@ -23,6 +23,8 @@ export const GPU_AMI_TYPE = "AL2023_x86_64_NVIDIA";
 export interface NodePoolsArgs {
   cluster: eks.Cluster;
   clusterName: pulumi.Input<string>;
+  /** The control plane's minor version: node groups follow it, so an upgrade moves both. */
+  kubernetesVersion: string;
   subnetIds: pulumi.Input<string>[];
   system: NodePoolConfig;
   gpu: GpuNodePoolConfig;
@@ -114,6 +116,9 @@ export class NodePools extends pulumi.ComponentResource {
           cluster: args.cluster,
           nodeRole,
           amiType,
+          // Without it pulumi-eks leaves the group on the version it was created with (launch templates
+          // carry no AMI), so bumping kubernetesVersion would upgrade the control plane alone.
+          version: args.kubernetesVersion,
           instanceTypes: [pc.instanceType],
           capacityType: "ON_DEMAND",
           scalingConfig: { minSize: pc.minCount, desiredSize: pc.desiredCount, maxSize: pc.maxCount },

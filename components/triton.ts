@@ -18,9 +18,8 @@ import {
  * Model control is `explicit` with `--load-model`: each pod loads exactly the configured model once at start
  * and never reacts to later changes in S3. (`poll` would make every running pod reload the same new files at
  * the same moment, which is not a rolling update and cannot be rolled back per pod.) A model change is instead
- * a change of the pod template's checksum annotation, so Kubernetes replaces pods one at a time
- * (maxSurge 1, maxUnavailable 0) and only sends traffic to a new pod once strict readiness says the model is
- * loaded.
+ * a change of the pod template's checksum annotation, so Kubernetes replaces pods one at a time and only
+ * sends traffic to a new pod once strict readiness says the model is loaded (see tritonRolloutStrategy).
  */
 
 /** The GPU pool's taint and label, set by the AWS layer's GPU node group. */
@@ -42,6 +41,8 @@ export interface TritonArgs {
   /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 (validated by components/config.ts). */
   image: string;
   replicas: number;
+  /** GPUs in the pool; decides whether a rollout may surge (tritonRolloutStrategy). */
+  gpuCapacity: number;
   serviceAccountName: string;
   /** IAM role (IRSA) allowed to read the model bucket; trusted for exactly namespace/serviceAccountName. */
   roleArn: pulumi.Input<string>;
@@ -63,11 +64,28 @@ export interface TritonArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
+/**
+ * One pod at a time. A surge pod needs a free GPU: with a spare one, the new pod starts before an old one
+ * stops (no capacity lost). When every GPU already runs a replica (the default) nothing would ever schedule
+ * the surge pod, so the rollout stops one old pod first: one replica's capacity is missing while the new one
+ * loads its model, and the gateway's retries and circuit breaker carry that gap (docs/operations.md).
+ */
+export function tritonRolloutStrategy(replicas: number, gpuCapacity: number) {
+  const spareGpu = replicas < gpuCapacity;
+  return {
+    type: "RollingUpdate",
+    rollingUpdate: spareGpu ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 0 },
+  } as const;
+}
+
 export function tritonArgs(repositoryUri: string, modelName: string): string[] {
   return [
     `--model-repository=${repositoryUri}`,
     "--model-control-mode=explicit",
     `--load-model=${modelName}`,
+    // A model that cannot load (a dev stack before model.onnx exists, a bad upload) leaves Triton up with the
+    // model unavailable: live, not ready, so no traffic and no crash loop; the default would exit.
+    "--exit-on-error=false",
     "--strict-readiness=true",
     `--exit-timeout-secs=${TRITON_EXIT_TIMEOUT_S}`,
     `--http-port=${TRITON_PORTS.http}`,
@@ -123,8 +141,7 @@ export class Triton extends pulumi.ComponentResource {
           replicas: args.replicas,
           revisionHistoryLimit: 5,
           selector: { matchLabels: this.podSelector },
-          // A new pod must be Ready (model loaded) before an old one is removed; one spare GPU at a time.
-          strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+          strategy: tritonRolloutStrategy(args.replicas, args.gpuCapacity),
           template: {
             metadata: {
               labels: podLabels,
@@ -167,6 +184,8 @@ export class Triton extends pulumi.ComponentResource {
                   env: [
                     { name: "AWS_DEFAULT_REGION", value: args.region },
                     { name: "AWS_REGION", value: args.region },
+                    // The web-identity exchange goes to sts.<region> (the VPC's STS endpoint), never global STS.
+                    { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                   ],
                   ports: containerPorts(TRITON_PORTS),
                   resources: {

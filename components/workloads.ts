@@ -27,8 +27,12 @@ export interface WorkloadsArgs {
   region: pulumi.Input<string>;
   clusterName: pulumi.Input<string>;
   vpcId: pulumi.Input<string>;
-  /** The VPC's CIDR: ALB targets (pod IPs) are reached from addresses inside it. */
-  vpcCidr: pulumi.Input<string>;
+  /** The VPC's CIDR, its public subnets' (the ALB's interfaces) and private subnets' (interface endpoints). */
+  vpcCidr: string;
+  albSubnetCidrs: string[];
+  privateSubnetCidrs: string[];
+  /** S3's CIDRs in the region, reached through the VPC's gateway endpoint (Network.s3Cidrs). */
+  s3Cidrs: pulumi.Input<string[]>;
   /** IAM OIDC provider of the cluster, for the ALB controller's IRSA role. */
   oidcProviderArn: pulumi.Input<string>;
   /** Its issuer (oidc.eks.<region>.amazonaws.com/id/<id>), with or without https://. */
@@ -127,6 +131,7 @@ export class Workloads extends pulumi.ComponentResource {
         namespace: this.namespaces.tritonName,
         image: s.triton.image,
         replicas: s.triton.replicas,
+        gpuCapacity: s.triton.gpuCapacity,
         serviceAccountName: s.triton.serviceAccountName,
         roleArn: args.tritonRoleArn,
         region: args.region,
@@ -181,6 +186,10 @@ export class Workloads extends pulumi.ComponentResource {
         tritonNamespace: this.namespaces.tritonName,
         monitoringNamespace: s.monitoring.namespace,
         vpcCidr: args.vpcCidr,
+        albSubnetCidrs: args.albSubnetCidrs,
+        privateSubnetCidrs: args.privateSubnetCidrs,
+        s3Cidrs: args.s3Cidrs,
+        externalIdp: authority.mode === "external",
         gatewayPodSelector: this.gateway.podSelector,
         tritonPodSelector: this.triton.podSelector,
         gatewayPorts: GATEWAY_PORTS,

@@ -16,7 +16,13 @@ import {
 import { type MockedStack, OIDC_ISSUER_HOST } from "./support/pulumi-mocks";
 import { stackFileConfig } from "./support/stack-files";
 import { PROD_REQUIRED } from "./support/stacks";
-import { ecrRepository, mockState } from "./support/workloads-fixture";
+import {
+  ALB_SUBNET_CIDRS,
+  ecrRepository,
+  mockState,
+  PRIVATE_SUBNET_CIDRS,
+  S3_CIDRS,
+} from "./support/workloads-fixture";
 import { plainManifest } from "./support/workloads-schema";
 
 let stack: MockedStack;
@@ -57,6 +63,9 @@ beforeAll(async () => {
     clusterName: config.cluster.name,
     vpcId: "vpc-0123456789abcdef0",
     vpcCidr: config.network.vpcCidr,
+    albSubnetCidrs: ALB_SUBNET_CIDRS,
+    privateSubnetCidrs: PRIVATE_SUBNET_CIDRS,
+    s3Cidrs: S3_CIDRS,
     oidcProviderArn: `arn:aws:iam::123456789012:oidc-provider/${OIDC_ISSUER_HOST}`,
     oidcIssuer: OIDC_ISSUER_HOST,
     modelRepositoryUri: `s3://clinical-models-example/${config.modelRepository.bucketPrefix}`,

@@ -5,11 +5,36 @@ import {
   KUBERNETES_VERSION,
   MIN_KUBERNETES_MINOR,
   parseCidr,
+  STS_ASSUMED_ROLE_ARN,
 } from "./rules";
 import type { ClusterConfig } from "./types";
 
 const CIDRS_EXAMPLE = '["203.0.113.0/24"]';
 const ADMINS_EXAMPLE = '["arn:aws:iam::123456789012:role/platform-admin"]';
+const VIEWERS_EXAMPLE = '["arn:aws:iam::123456789012:role/github-preview"]';
+
+/**
+ * A list of IAM principals for EKS access entries. EKS refuses STS session ARNs (what
+ * `aws sts get-caller-identity` prints under an assumed role), so those get the role ARN to use instead.
+ */
+function principalArns(c: ConfigReader, key: string, example: string): string[] {
+  const arns = c.stringList(key, [], example);
+  for (const arn of arns) {
+    const session = STS_ASSUMED_ROLE_ARN.exec(arn);
+    if (session) {
+      const [, partition, account, role] = session;
+      c.problem(
+        key,
+        `contains the STS session ARN "${arn}", which EKS access entries reject; use the role's IAM ARN ` +
+          `arn:${partition}:iam::${account}:role/<path/>${role} instead`,
+        `["arn:${partition}:iam::${account}:role/${role}"]`,
+      );
+    } else if (!IAM_PRINCIPAL_ARN.test(arn)) {
+      c.problem(key, `contains "${arn}", which is not an IAM role or user ARN`, example);
+    }
+  }
+  return arns;
+}
 
 /** The EKS control plane: version, API endpoint exposure and admins. */
 export function readCluster(c: ConfigReader, ctx: SectionContext, logRetentionDays: number): ClusterConfig {
@@ -53,15 +78,14 @@ export function readCluster(c: ConfigReader, ctx: SectionContext, logRetentionDa
       );
     }
   }
-  const adminPrincipalArns = c.stringList("clusterAdminPrincipalArns", [], ADMINS_EXAMPLE);
-  for (const arn of adminPrincipalArns) {
-    if (!IAM_PRINCIPAL_ARN.test(arn)) {
-      c.problem(
-        "clusterAdminPrincipalArns",
-        `contains "${arn}", which is not an IAM role or user ARN`,
-        ADMINS_EXAMPLE,
-      );
-    }
+  const adminPrincipalArns = principalArns(c, "clusterAdminPrincipalArns", ADMINS_EXAMPLE);
+  const viewerPrincipalArns = principalArns(c, "clusterViewerPrincipalArns", VIEWERS_EXAMPLE);
+  for (const arn of viewerPrincipalArns.filter((v) => adminPrincipalArns.includes(v))) {
+    c.problem(
+      "clusterViewerPrincipalArns",
+      `contains "${arn}", which clusterAdminPrincipalArns already lists (EKS allows one access entry per principal)`,
+      VIEWERS_EXAMPLE,
+    );
   }
   return {
     name,
@@ -69,6 +93,7 @@ export function readCluster(c: ConfigReader, ctx: SectionContext, logRetentionDa
     endpointPublicAccess,
     publicAccessCidrs: endpointPublicAccess ? publicAccessCidrs : [],
     adminPrincipalArns,
+    viewerPrincipalArns,
     logRetentionDays,
   };
 }

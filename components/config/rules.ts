@@ -5,7 +5,11 @@
 import { MODEL_VERSION_PATTERN } from "@clinical-inference/gateway/deployment-contract";
 
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)\/[\w+=,.@/-]+$/;
+/** What an EKS access entry accepts: an IAM role or user, never an STS session. */
+export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+/** An STS session (what `aws sts get-caller-identity` prints for a role); its role is named inside it. */
+export const STS_ASSUMED_ROLE_ARN =
+  /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\/[\w+=,.@-]+$/;
 export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 /** Triton images: NVIDIA's registry, a <yy.mm> release, the Python-enabled flavour. */
 export const TRITON_IMAGE = /^nvcr\.io\/nvidia\/tritonserver:(\d{2})\.(\d{2})-py3$/;

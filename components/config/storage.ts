@@ -19,7 +19,8 @@ export function readModelRepository(c: ConfigReader): ModelRepositoryConfig {
 
 /** The gateway image's ECR repository and its lifecycle. */
 export function readImageRegistry(c: ConfigReader): ImageRegistryConfig {
-  const repositoryName = c.string("ecrRepositoryName", "clinical-inference-gateway");
+  // Per stack: dev and prod in one account and region must not share (and fight over) one repository.
+  const repositoryName = c.string("ecrRepositoryName", `clinical-inference-gateway-${c.stack.toLowerCase()}`);
   if (!ECR_REPOSITORY_NAME.test(repositoryName)) {
     c.problem("ecrRepositoryName", "must be a lowercase ECR repository name", "clinical-inference-gateway");
   }

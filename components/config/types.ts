@@ -25,6 +25,8 @@ export interface ClusterConfig {
   publicAccessCidrs: string[];
   /** IAM principals granted cluster-admin through EKS access entries. */
   adminPrincipalArns: string[];
+  /** IAM principals granted read-only access (AmazonEKSAdminViewPolicy), e.g. the PR preview role. */
+  viewerPrincipalArns: string[];
   /** CloudWatch retention of the control-plane logs (audit included). */
   logRetentionDays: number;
 }
@@ -68,7 +70,7 @@ export interface OAuthClientConfig {
 export interface WorkloadConfig {
   namespaces: { gateway: string; triton: string; monitoring: string };
   gateway: {
-    /** Tag in the stack's ECR repository; required in prod, undefined in dev until you push one. */
+    /** Tag in the stack's ECR repository; undefined until one is pushed (the AWS layer deploys alone). */
     imageTag: string | undefined;
     minReplicas: number;
     maxReplicas: number;
@@ -77,6 +79,8 @@ export interface WorkloadConfig {
     /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
     image: string;
     replicas: number;
+    /** GPUs the pool has (gpuNodeCount x GPUs per node): with no spare one, a rollout cannot surge. */
+    gpuCapacity: number;
     serviceAccountName: string;
     modelName: string;
     /** Positive integer as a string: the Triton version directory. */
@@ -123,5 +127,7 @@ export interface StackConfig {
   devicePlugin: DevicePluginConfig;
   modelRepository: ModelRepositoryConfig;
   imageRegistry: ImageRegistryConfig;
+  /** false: remove the workload layer on purpose (otherwise a missing gatewayImageTag never deletes it). */
+  workloadsEnabled: boolean;
   workloads: WorkloadConfig;
 }

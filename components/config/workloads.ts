@@ -1,5 +1,6 @@
 import { DEFAULT_MODEL_NAME } from "@clinical-inference/gateway/deployment-contract";
 import { STACK_MODEL_VARIANTS } from "../../triton-models/tools/model-config/variants";
+import { gatewayPodsSystemNodesHold } from "../system-capacity";
 import { byEnv, type ConfigReader, type SectionContext } from "./reader";
 import {
   DNS_LABEL,
@@ -10,7 +11,7 @@ import {
   TRITON_IMAGE,
   TRITON_MODEL_NAME,
 } from "./rules";
-import type { GpuNodePoolConfig, WorkloadConfig } from "./types";
+import type { GpuNodePoolConfig, NodePoolConfig, WorkloadConfig } from "./types";
 
 const TRITON_IMAGE_EXAMPLE = "nvcr.io/nvidia/tritonserver:24.12-py3";
 
@@ -31,25 +32,34 @@ export function readNamespaces(
   };
 }
 
-/** The gateway image and its autoscaling range. */
-export function readGateway(c: ConfigReader, ctx: SectionContext): WorkloadConfig["gateway"] {
+/** The gateway image and its autoscaling range, whose maximum must fit on the system nodes. */
+export function readGateway(
+  c: ConfigReader,
+  ctx: SectionContext,
+  systemNodes: NodePoolConfig,
+): WorkloadConfig["gateway"] {
   const imageTag = c.string("gatewayImageTag", undefined);
-  if (imageTag === undefined && ctx.prod) {
-    c.problem(
-      "gatewayImageTag",
-      "is required in prod (an immutable tag pushed to the stack's ECR repository)",
-      "1.4.2",
-    );
-  } else if (imageTag !== undefined && (!IMAGE_TAG.test(imageTag) || imageTag === MUTABLE_TAG)) {
+  // Optional in every stack: the first `up` creates the ECR repository the image is pushed to
+  // (components/deployed-state.ts refuses a tag before that, and a missing tag where workloads run).
+  if (imageTag !== undefined && (!IMAGE_TAG.test(imageTag) || imageTag === MUTABLE_TAG)) {
     c.problem("gatewayImageTag", `must be an immutable image tag (not "latest"), got "${imageTag}"`, "1.4.2");
   }
   const minReplicas = c.integer("gatewayMinReplicas", byEnv(ctx, 1, 2), 1, 50);
   if (ctx.prod && minReplicas < 2) {
     c.problem("gatewayMinReplicas", `must be >= 2 in prod, got ${minReplicas}`, "2");
   }
-  const maxReplicas = c.integer("gatewayMaxReplicas", byEnv(ctx, 3, 10), 1, 100);
+  // Nothing adds system nodes yet (no cluster autoscaler): the HPA may only ask for pods the pool holds.
+  const fits = gatewayPodsSystemNodesHold(systemNodes.instanceType, systemNodes.desiredCount);
+  const maxReplicas = c.integer("gatewayMaxReplicas", Math.min(byEnv(ctx, 3, 10), fits ?? 100), 1, 100);
   if (!isReplicaRange(minReplicas, maxReplicas)) {
     c.problem("gatewayMaxReplicas", `must be >= gatewayMinReplicas (${minReplicas})`, String(minReplicas));
+  } else if (fits !== undefined && maxReplicas > fits) {
+    c.problem(
+      "gatewayMaxReplicas",
+      `must be <= ${fits}, the gateway pods ${systemNodes.desiredCount} ${systemNodes.instanceType} system nodes ` +
+        `hold next to the cluster add-ons (nothing adds system nodes; or raise systemNodeCount), got ${maxReplicas}`,
+      String(fits),
+    );
   }
   return { imageTag, minReplicas, maxReplicas };
 }
@@ -103,6 +113,7 @@ export function readTriton(
   return {
     image,
     replicas,
+    gpuCapacity,
     serviceAccountName,
     modelName,
     modelVersion,

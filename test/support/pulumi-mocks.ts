@@ -25,11 +25,14 @@
 import type * as pulumiTypes from "@pulumi/pulumi";
 
 export const PROJECT = "clinical-inference-platform";
+export const ORGANIZATION = "organization";
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
 export const AVAILABILITY_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"];
 export const OIDC_ISSUER_HOST = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 export const OIDC_PROVIDER_ARN = `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${OIDC_ISSUER_HOST}`;
+/** S3's published ranges in us-east-1, as a gateway endpoint's prefix list (cidrBlocks) returns them. */
+export const S3_PREFIX_LIST_CIDRS = ["3.5.0.0/19", "16.182.0.0/16", "52.216.0.0/15", "54.231.0.0/16"];
 
 /** A config value as a test writes it; non-strings are JSON-encoded the way `pulumi config set --path` stores them. */
 export type ConfigValue = string | number | boolean | readonly unknown[] | Record<string, unknown>;
@@ -153,6 +156,14 @@ function eksClusterState(inputs: Record<string, unknown>, name: string): Record<
   };
 }
 
+/** Outputs of a stack whose AWS layer is deployed: what index.ts exports with no gatewayImageTag. */
+export function previousStackOutputs(workloadsDeployed = false): Record<string, unknown> {
+  return {
+    ecrRepositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/clinical-inference-gateway`,
+    workloadsDeployed,
+  };
+}
+
 function defaultState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-mock`;
   // Only AWS resources get a fabricated name/ARN; Kubernetes objects and components echo their inputs.
@@ -178,6 +189,14 @@ function defaultState(type: string, name: string, inputs: Record<string, unknown
       return { ...state, keyId: `key-${name}` };
     case "aws:ec2/vpc:Vpc":
       return { ...state, cidrBlock: inputs.cidrBlock ?? "10.0.0.0/16" };
+    case "pulumi:pulumi:StackReference":
+      // The stack's own last update, by default one that deployed the AWS layer (the ECR repository exists)
+      // and no workloads; tests of components/deployed-state.ts give other states through stateFor.
+      return { name: inputs.name, outputs: previousStackOutputs(), secretOutputNames: [] };
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return inputs.vpcEndpointType === "Gateway"
+        ? { ...state, prefixListId: "pl-63a5400a", cidrBlocks: S3_PREFIX_LIST_CIDRS }
+        : state;
     default:
       return state;
   }
@@ -276,6 +295,7 @@ export async function installPulumiMocks(options: MockOptions = {}): Promise<Moc
     project,
     stack,
     options.preview ?? false,
+    ORGANIZATION,
   );
 
   pulumi.runtime.setAllConfig(

@@ -10,12 +10,21 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
 import type * as pulumiTypes from "@pulumi/pulumi";
 import type * as workloadsModule from "../../components/workloads";
-import type { ConfigValue, MockedStack, RecordedResource } from "./pulumi-mocks";
+import {
+  type ConfigValue,
+  type MockedStack,
+  type RecordedResource,
+  S3_PREFIX_LIST_CIDRS,
+} from "./pulumi-mocks";
 import { plainManifest } from "./workloads-schema";
 
 export type StackKind = "dev" | "prod" | "external";
 
 export const VPC_CIDR = "10.40.0.0/16";
+/** The subnets components/network.ts carves from VPC_CIDR for 3 zones. */
+export const ALB_SUBNET_CIDRS = ["10.40.128.0/20", "10.40.144.0/20", "10.40.160.0/20"];
+export const PRIVATE_SUBNET_CIDRS = ["10.40.0.0/19", "10.40.32.0/19", "10.40.64.0/19"];
+export const S3_CIDRS = S3_PREFIX_LIST_CIDRS;
 export const ALB_HOSTNAME = "k8s-gateway-gateway-0123456789-1234567890.us-east-1.elb.amazonaws.com";
 export const CERTIFICATE_ARN =
   "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
@@ -72,6 +81,7 @@ export function defaultSettings(
     triton: {
       image: "nvcr.io/nvidia/tritonserver:24.12-py3",
       replicas: prod ? 2 : 1,
+      gpuCapacity: prod ? 2 : 1,
       serviceAccountName: "triton",
       modelName: "distilbert_sst2",
       modelVersion: "1",
@@ -181,6 +191,9 @@ export async function buildWorkloads(kind: StackKind, options: BuildOptions = {}
     clusterName: `clinical-inference-${kind}`,
     vpcId: "vpc-0123456789abcdef0",
     vpcCidr: VPC_CIDR,
+    albSubnetCidrs: ALB_SUBNET_CIDRS,
+    privateSubnetCidrs: PRIVATE_SUBNET_CIDRS,
+    s3Cidrs: S3_CIDRS,
     oidcProviderArn: harness.OIDC_PROVIDER_ARN,
     oidcIssuer: `https://${harness.OIDC_ISSUER_HOST}`,
     modelRepositoryUri: MODEL_REPOSITORY_URI,
