@@ -160,6 +160,26 @@ describe("budget expiry", { timeout: 30_000 }, () => {
   }
 });
 
+describe("budget metrics", () => {
+  it("label shed and expired requests with fixed words only, never with anything the client sent", async () => {
+    const backend = new BlockingBackend();
+    const t = await buildTestApp({ backend, env: { MAX_INFLIGHT: "1", MAX_PENDING: "0" } });
+    const held = sentiment(t).then((r) => r);
+    await backend.whenBlocked(1);
+    assert.equal((await sentiment(t, { [REQUEST_TIMEOUT_HEADER]: "777" })).status, 503);
+    assert.equal((await sentiment(t, { [REQUEST_TIMEOUT_HEADER]: "77x" })).status, 400);
+    backend.release();
+    await held;
+    const text = await t.metrics.render();
+    const labelValues = [
+      ...text.matchAll(/^gateway_(?:shed|deadline_expired)_total\{[a-z]+="([^"]*)"\}/gm),
+    ].map((m) => m[1]);
+    assert.deepEqual(labelValues, ["capacity"]);
+    const allLabels = [...text.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]).join(" ");
+    for (const sent of ["777", "77x", "John Smith", "good news"]) assert.ok(!allLabels.includes(sent), sent);
+  });
+});
+
 /** The app on a real socket, so a client can really go away. */
 async function serve(t: TestApp): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer(t.app);
