@@ -3,8 +3,9 @@
  * through an implementation of NetworkPolicy semantics against the pods the Deployments will create (their
  * real template labels) and the namespaces' real labels.
  */
-import { type Built, buildWorkloads, VPC_CIDR } from "./support/workloads-fixture";
+import { type Built, buildWorkloads, PRIVATE_SUBNET_CIDRS, S3_CIDRS } from "./support/workloads-fixture";
 import {
+  egressAllowed,
   ingressAllowed,
   ipv4InCidr,
   type Labels,
@@ -57,7 +58,13 @@ const monitoringPod = (): Pod => ({
   labels: { "app.kubernetes.io/name": "prometheus" },
   ip: "10.40.34.5",
 });
-const albAddress = "10.40.1.17";
+/** An ALB interface: the ALB lives in the public subnets (10.40.128.0/20 and up). */
+const albAddress = "10.40.129.17";
+const kubeDns = (): Pod => ({
+  namespace: "kube-system",
+  labels: { "k8s-app": "kube-dns" },
+  ip: "10.40.50.2",
+});
 
 test("every workload namespace denies ingress by default", () => {
   for (const ns of ["gateway", "triton"]) {
@@ -85,9 +92,14 @@ test("every policy's pod selector selects at least one real workload pod", () =>
   }
 });
 
-test("the ALB (an address in the VPC) reaches the gateway's API port", () => {
-  expect(ipv4InCidr(albAddress, VPC_CIDR)).toBe(true);
+test("the ALB (an address in a public subnet) reaches the gateway's API port", () => {
   expect(ingressAllowed(policies, namespaces, gatewayPod, { ip: albAddress }, 8080)).toBe(true);
+});
+
+test("a pod address in the private subnets cannot reach the gateway's API port directly", () => {
+  const podAddress = "10.40.40.7";
+  expect(PRIVATE_SUBNET_CIDRS.some((cidr) => ipv4InCidr(podAddress, cidr))).toBe(true);
+  expect(ingressAllowed(policies, namespaces, gatewayPod, { ip: podAddress }, 8080)).toBe(false);
 });
 
 test("the ALB cannot reach the gateway's metrics port", () => {
@@ -144,4 +156,67 @@ test("pods from other namespaces cannot reach Triton at all", () => {
   for (const port of [8000, 8001, 8002]) {
     expect(ingressAllowed(policies, namespaces, tritonPod, { pod: other }, port)).toBe(false);
   }
+});
+
+test("every workload namespace denies egress by default", () => {
+  for (const ns of ["gateway", "triton"]) {
+    const denyAll = policies.filter(
+      (p) =>
+        p.metadata.namespace === ns &&
+        Object.keys(p.spec.podSelector).length === 0 &&
+        (p.spec.policyTypes ?? []).includes("Egress") &&
+        (p.spec.egress ?? []).length === 0,
+    );
+    expect(denyAll).toHaveLength(1);
+  }
+});
+
+test("neither workload can reach the internet through NAT", () => {
+  for (const pod of [gatewayPod, tritonPod]) {
+    expect(egressAllowed(policies, namespaces, pod, { ip: "203.0.113.9" }, 443)).toBe(false);
+    expect(egressAllowed(policies, namespaces, pod, { ip: "203.0.113.9" }, 80)).toBe(false);
+  }
+});
+
+test("both workloads resolve names through kube-dns over UDP and TCP, and reach no other kube-system pod", () => {
+  for (const pod of [gatewayPod, tritonPod]) {
+    expect(egressAllowed(policies, namespaces, pod, { pod: kubeDns() }, 53, "UDP")).toBe(true);
+    expect(egressAllowed(policies, namespaces, pod, { pod: kubeDns() }, 53, "TCP")).toBe(true);
+    const other: Pod = {
+      namespace: "kube-system",
+      labels: { "k8s-app": "metrics-server" },
+      ip: "10.40.50.3",
+    };
+    expect(egressAllowed(policies, namespaces, pod, { pod: other }, 53, "UDP")).toBe(false);
+  }
+});
+
+test("the gateway's egress reaches Triton on 8000 and 8001 only", () => {
+  expect(egressAllowed(policies, namespaces, gatewayPod, { pod: tritonPod }, 8000)).toBe(true);
+  expect(egressAllowed(policies, namespaces, gatewayPod, { pod: tritonPod }, 8001)).toBe(true);
+  expect(egressAllowed(policies, namespaces, gatewayPod, { pod: tritonPod }, 8002)).toBe(false);
+});
+
+test("Triton reaches S3 over HTTPS through the VPC endpoint's prefix list, and nothing else on it", () => {
+  const s3Address = "52.216.8.1";
+  expect(S3_CIDRS.some((cidr) => ipv4InCidr(s3Address, cidr))).toBe(true);
+  expect(egressAllowed(policies, namespaces, tritonPod, { ip: s3Address }, 443)).toBe(true);
+  expect(egressAllowed(policies, namespaces, tritonPod, { ip: s3Address }, 80)).toBe(false);
+  expect(egressAllowed(policies, namespaces, gatewayPod, { ip: s3Address }, 443)).toBe(false);
+});
+
+test("Triton reaches the STS interface endpoint in the private subnets for its IRSA credentials", () => {
+  expect(egressAllowed(policies, namespaces, tritonPod, { ip: "10.40.12.30" }, 443)).toBe(true);
+});
+
+test("without an external IdP the gateway has no HTTPS egress at all", () => {
+  expect(egressAllowed(policies, namespaces, gatewayPod, { ip: "198.51.100.20" }, 443)).toBe(false);
+});
+
+test("with an external IdP the gateway reaches HTTPS outside the VPC for the JWKS, and nothing inside it", async () => {
+  const external = await buildWorkloads("external");
+  const externalPolicies: NetworkPolicyObject[] = external.manifests("NetworkPolicy");
+  expect(egressAllowed(externalPolicies, namespaces, gatewayPod, { ip: "198.51.100.20" }, 443)).toBe(true);
+  expect(egressAllowed(externalPolicies, namespaces, gatewayPod, { ip: "10.40.12.30" }, 443)).toBe(false);
+  expect(egressAllowed(externalPolicies, namespaces, tritonPod, { ip: "198.51.100.20" }, 443)).toBe(false);
 });

@@ -101,3 +101,34 @@ test("pods wait for what the caller says they need (node groups, the uploaded mo
   expect(b.one("Deployment", "gateway", "gateway").options.dependencies).toContain(upstream);
   expect(b.stack.one("kubernetes:helm.sh/v3:Release").options.dependencies).toContain(upstream);
 });
+
+test("with every GPU running a replica, a Triton rollout stops one old pod before starting a new one", () => {
+  // dev: one GPU, one replica. A surge pod would need a second GPU that nothing adds.
+  expect(base.manifest("Deployment", "triton", "triton").spec.strategy).toEqual({
+    type: "RollingUpdate",
+    rollingUpdate: { maxUnavailable: 1, maxSurge: 0 },
+  });
+});
+
+test("with a spare GPU, a Triton rollout starts the new pod first and loses no capacity", async () => {
+  const spare = await buildWorkloads("dev", {
+    settings: (s) => ({ ...s, triton: { ...s.triton, replicas: 1, gpuCapacity: 2 } }),
+  });
+  expect(spare.manifest("Deployment", "triton", "triton").spec.strategy.rollingUpdate).toEqual({
+    maxUnavailable: 0,
+    maxSurge: 1,
+  });
+});
+
+test("zone spreading counts only zones with nodes a pod may run on (taints and affinity honoured)", () => {
+  for (const name of ["gateway", "triton"]) {
+    for (const constraint of base.manifest("Deployment", name, name).spec.template.spec
+      .topologySpreadConstraints) {
+      expect([name, constraint.nodeTaintsPolicy, constraint.nodeAffinityPolicy]).toEqual([
+        name,
+        "Honor",
+        "Honor",
+      ]);
+    }
+  }
+});

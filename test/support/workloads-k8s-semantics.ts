@@ -72,7 +72,73 @@ export interface NetworkPolicyObject {
       }>;
       ports?: Array<{ protocol?: string; port?: number | string; endPort?: number }>;
     }>;
+    egress?: Array<{
+      to?: Array<{
+        podSelector?: LabelSelector;
+        namespaceSelector?: LabelSelector;
+        ipBlock?: { cidr: string; except?: string[] };
+      }>;
+      ports?: Array<{ protocol?: string; port?: number | string; endPort?: number }>;
+    }>;
   };
+}
+
+/**
+ * Whether `source` may open a connection to `destination` on `port`/`protocol` under the egress rules of
+ * its namespace (the destination's own ingress policies are a separate check: ingressAllowed).
+ */
+export function egressAllowed(
+  policies: NetworkPolicyObject[],
+  namespaceLabels: Record<string, Labels>,
+  source: Pod,
+  destination: Source,
+  port: number,
+  protocol = "TCP",
+): boolean {
+  const isolating = policies.filter(
+    (p) =>
+      p.metadata.namespace === source.namespace &&
+      (p.spec.policyTypes ?? []).includes("Egress") &&
+      selectorMatches(p.spec.podSelector, source.labels),
+  );
+  if (isolating.length === 0) return true;
+  const destinationIp = "pod" in destination ? destination.pod.ip : destination.ip;
+  return isolating.some((policy) =>
+    (policy.spec.egress ?? []).some((rule) => {
+      const portOk =
+        rule.ports === undefined ||
+        rule.ports.length === 0 ||
+        rule.ports.some((p) => {
+          if ((p.protocol ?? "TCP") !== protocol) return false;
+          if (p.port === undefined) return true;
+          const number =
+            typeof p.port === "number"
+              ? p.port
+              : "pod" in destination
+                ? destination.pod.namedPorts?.[p.port]
+                : undefined;
+          if (number === undefined) return false;
+          return p.endPort === undefined ? number === port : port >= number && port <= p.endPort;
+        });
+      if (!portOk) return false;
+      if (rule.to === undefined || rule.to.length === 0) return true;
+      return rule.to.some((peer) => {
+        if (peer.ipBlock) {
+          return (
+            ipv4InCidr(destinationIp, peer.ipBlock.cidr) &&
+            !(peer.ipBlock.except ?? []).some((cidr) => ipv4InCidr(destinationIp, cidr))
+          );
+        }
+        if (!("pod" in destination)) return false;
+        const pod = destination.pod;
+        const nsOk = peer.namespaceSelector
+          ? selectorMatches(peer.namespaceSelector, namespaceLabels[pod.namespace] ?? {})
+          : pod.namespace === policy.metadata.namespace;
+        const podOk = peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
+        return nsOk && podOk;
+      });
+    }),
+  );
 }
 
 export type Source = { pod: Pod } | { ip: string };
