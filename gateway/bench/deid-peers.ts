@@ -39,8 +39,10 @@ export interface Row {
   system: string;
   score: Score;
   notesPerSecond: number;
-  /** CPU time of this process per 100 word tokens; undefined for peers (another process). */
+  /** CPU time of this process (all its threads) per 100 word tokens; undefined for peers (another process). */
   cpuUsPer100Tokens?: number;
+  /** Elapsed time per 100 word tokens; includes waiting for a core on a loaded machine. */
+  wallUsPer100Tokens?: number;
 }
 
 type Find = (text: string) => Promise<readonly ScoredSpan[]> | readonly ScoredSpan[];
@@ -62,6 +64,7 @@ async function runLocal(system: string, notes: readonly IndependentNote[], find:
     score: score(notes, predicted),
     notesPerSecond: notes.length / seconds,
     cpuUsPer100Tokens: ((cpu.user + cpu.system) * 100) / tokens,
+    wallUsPer100Tokens: (seconds * 1e8) / tokens,
   };
 }
 
@@ -109,6 +112,9 @@ export function table(rows: readonly Row[]): string {
     `| look-alikes kept (${first?.lookalikes.total ?? 0}) | ${rows.map((r) => pct(r.score.lookalikes.share)).join(" | ")} |`,
   );
   lines.push(`| notes/s | ${rows.map((r) => r.notesPerSecond.toFixed(0)).join(" | ")} |`);
+  lines.push(
+    `| wall µs per 100 tokens | ${rows.map((r) => (r.wallUsPer100Tokens === undefined ? "–" : r.wallUsPer100Tokens.toFixed(0))).join(" | ")} |`,
+  );
   lines.push(
     `| CPU µs per 100 tokens | ${rows.map((r) => (r.cpuUsPer100Tokens === undefined ? "–" : r.cpuUsPer100Tokens.toFixed(0))).join(" | ")} |`,
   );

@@ -55,6 +55,8 @@ export async function loadDeidModel(
       intraOpNumThreads: options.threads ?? 1,
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
+      // Worker threads that spin-wait between runs burn a core's worth of CPU the request path needs.
+      extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
     });
   } catch (err) {
     throw new Error(
