@@ -8,7 +8,7 @@
  * Prints counts and rates only, never note text.
  */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { PHI_TYPES } from "../src/contracts";
 import { DEFAULT_DEID_MODEL_PATH, loadDeidModel } from "../src/deid-model/index";
@@ -46,6 +46,7 @@ export async function retrain(args: string[]): Promise<{ before: Score; after: S
   );
   const synthetic = option(args, "synthetic", 2700);
   const epochs = option(args, "epochs", 6);
+  if (!existsSync(PYTHON)) throw new Error(`retrain: ${PYTHON} missing; run npm run setup first`);
   const hospital: TrainingNote[] = readI2b2Dir(dir);
   const held = hospital.filter((_, i) => i % 5 === 4 || hospital.length === 1);
   const train = hospital.filter((_, i) => i % 5 !== 4);
