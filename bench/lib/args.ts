@@ -12,7 +12,8 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --preset quick|full         quick (default): a few minutes on 2 cores; full: longer runs, finer sweep
+  --preset brief|quick|full   quick (default): a few minutes on 2 cores; brief: one repetition, c=1 and 16,
+                              for a busy machine; full: longer runs, finer sweep
   --scenarios a,b,...         default: all local scenarios, in this order:
                               ${SCENARIO_NAMES.join(", ")}
   --out DIR                   output folder (default .bench-results/<timestamp>)
