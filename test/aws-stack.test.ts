@@ -581,15 +581,15 @@ describe("stack outputs", () => {
     );
   });
 
-  test("ecrRepositoryUrl is the gateway repository", async () => {
+  test("ecrRepositoryUrl is the stack's own gateway repository", async () => {
     expect(await outputValue(prod.outputs.ecrRepositoryUrl)).toBe(
-      "123456789012.dkr.ecr.us-east-1.amazonaws.com/clinical-inference-gateway",
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com/clinical-inference-gateway-prod",
     );
   });
 
   test("gatewayImage pins the configured tag in the stack's repository", async () => {
     expect(await outputValue(prod.outputs.gatewayImage)).toBe(
-      "123456789012.dkr.ecr.us-east-1.amazonaws.com/clinical-inference-gateway:1.4.2",
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com/clinical-inference-gateway-prod:1.4.2",
     );
   });
 

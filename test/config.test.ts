@@ -81,11 +81,10 @@ describe("the committed dev stack file", () => {
 });
 
 describe("the committed prod stack file", () => {
-  test("refuses to load until the account-specific certificateArn and gatewayImageTag are set", async () => {
+  test("refuses to load until the account-specific certificateArn is set", async () => {
     await installPulumiMocks({ stack: "prod", config: stackFileConfig("prod") });
     expect(() => loadConfig()).toThrow(StackConfigError);
     expect(() => loadConfig()).toThrow(/clinical-inference-platform:certificateArn is required in prod/);
-    expect(() => loadConfig()).toThrow(/clinical-inference-platform:gatewayImageTag is required in prod/);
   });
 
   test("uses 3 availability zones with a NAT gateway in each", async () => {
@@ -397,12 +396,6 @@ describe("validation names the key and the fix", () => {
         oauthClientSecrets: { ehr: "0123456789abcdef0123" },
       },
       /:oauthClientSecrets .*missing or short: lab\)/,
-    ],
-    [
-      "prod",
-      "no gateway image tag in prod",
-      { gatewayImageTag: undefined },
-      /:gatewayImageTag is required in prod/,
     ],
     [
       "dev",

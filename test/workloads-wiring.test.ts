@@ -104,7 +104,7 @@ test("the prod stack file's settings reach the Deployments and the HPA", () => {
   const gateway = manifest("Deployment", "gateway");
   expect(gateway.spec.template.spec.containers[0].image).toMatch(/:1\.4\.2$/);
   const hpa = manifest("HorizontalPodAutoscaler", "gateway");
-  expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 10]);
+  expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 9]);
 });
 
 test("the ALB uses the configured certificate and the default chart version has a committed policy", () => {
