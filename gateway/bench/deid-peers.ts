@@ -3,9 +3,9 @@
  * score.ts): this project's rules, the learned model, rules + model, and the Python peers (Presidio,
  * philter-lite, scrubadub) run by bench/deid-peers/run_peers.py in the .local/deid-venv environment that
  * scripts/setup.d/40-deid-python.sh installs.
- *   npm run bench:deid -w gateway                      (both benchmarks)
+ *   npm run bench:deid -w gateway                      (bench/deid.ts runs this after its speed table)
  *   npx tsx bench/deid-peers.ts [--splits train,dev,test] [--peer-splits dev,test]
- *     [--peers presidio,philter,scrubadub|none] [--notes N]
+ *     [--peers presidio,philter,scrubadub|none] [--split-notes N]
  * The frozen test split is always reported on its own table, under its pinned version and hash.
  */
 import { spawnSync } from "node:child_process";
@@ -142,7 +142,7 @@ export async function main(): Promise<void> {
   const union = async (text: string): Promise<PhiEntity[]> => [...detect(text), ...(await model.find(text))];
   for (const split of splits) {
     if (!isIndependentSplit(split)) throw new Error(`--splits: unknown split ${split}`);
-    const count = Number(option("notes", String(SPLIT_SIZES[split])));
+    const count = Number(option("split-notes", String(SPLIT_SIZES[split])));
     const notes = generateIndependentCorpus(split, split === "test" ? FROZEN_TEST.notes : count);
     const rows: Row[] = [
       await runLocal("rules (detect)", notes, (t) => detect(t)),

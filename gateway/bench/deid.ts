@@ -7,6 +7,7 @@
 import { cpus, loadavg, totalmem } from "node:os";
 import { createDeidentifier, detect } from "../src/deid/index";
 import { generateCorpus } from "../test/fixtures/deid/generator";
+import { main as comparePeers } from "./deid-peers";
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,3 +105,10 @@ for (const r of rows) {
     `| ${r.workload} | ${r.docs} | ${r.avgTokens} | ${r.notesPerSecond} | ${r.usPer100Tokens} | ${r.cpuUsPer100Tokens} |`,
   );
 }
+
+// Then the side-by-side comparison on the independent corpus: rules, learned model, Presidio, philter-lite,
+// scrubadub (bench/deid-peers.ts; --splits, --peer-splits, --peers, --split-notes).
+comparePeers().catch((err: unknown) => {
+  console.error(`bench:deid peers: ${(err as Error).message}`);
+  process.exit(1);
+});
