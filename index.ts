@@ -4,14 +4,18 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { Autoscaling } from "./components/autoscaling";
 import { Cluster } from "./components/cluster";
 import { loadConfig } from "./components/config";
 import { decideWorkloadLayer, previousState, refuseOn } from "./components/deployed-state";
 import { NvidiaDevicePlugin } from "./components/device-plugin";
+import { EdgeProtection } from "./components/edge-protection";
 import { ImageRegistry } from "./components/image-registry";
+import { Karpenter } from "./components/karpenter";
 import { ModelRepository } from "./components/model-repository";
 import { Network, subnetTiers } from "./components/network";
 import { NodePools } from "./components/node-pools";
+import { Prometheus } from "./components/prometheus";
 import { renderTritonModelConfig } from "./components/triton-model-config";
 import { Workloads } from "./components/workloads";
 
@@ -76,6 +80,13 @@ const imageRegistry = new ImageRegistry("image-registry", {
   tags,
 });
 
+const edgeProtection = new EdgeProtection("edge", {
+  config: config.edgeProtection,
+  clusterName: config.cluster.name,
+  deletionProtection: config.deletionProtection,
+  tags,
+});
+
 // --- Workload layer ----------------------------------------------------------------------------------------
 // Without a gateway image there is nothing to run in front of Triton: the AWS layer deploys alone. What the
 // stack's state already runs decides whether that is allowed (components/deployed-state.ts).
@@ -98,8 +109,23 @@ const checkedRegistry = {
   imageReference: (tag: string) =>
     pulumi.all([layerChecked, imageRegistry.imageReference(tag)]).apply(([, image]) => image),
 };
+const deployWorkloads = layer.deployWorkloads && gatewayImageTag !== undefined;
+// Metrics first: the workloads' ServiceMonitors need the Prometheus Operator's CRDs.
+const prometheus = deployWorkloads
+  ? new Prometheus(
+      "prometheus",
+      {
+        provider: cluster.provider,
+        namespace: config.workloads.namespaces.monitoring,
+        chartVersion: config.autoscaling.prometheusChartVersion,
+        adapterChartVersion: config.autoscaling.prometheusAdapterChartVersion,
+        retentionDays: config.autoscaling.prometheusRetentionDays,
+      },
+      { dependsOn: [nodePools] },
+    )
+  : undefined;
 const workloads =
-  !layer.deployWorkloads || gatewayImageTag === undefined
+  !deployWorkloads || gatewayImageTag === undefined
     ? undefined
     : new Workloads("workloads", {
         provider: cluster.provider,
@@ -118,9 +144,41 @@ const workloads =
         imageRegistry: checkedRegistry,
         modelConfig: tritonModelConfig.content,
         kubernetesVersion: config.cluster.kubernetesVersion,
-        dependsOn: [nodePools, modelRepository],
+        dependsOn: [nodePools, modelRepository, ...(prometheus ? [prometheus.release] : [])],
         settings: config.workloads,
+        edge: edgeProtection.albEdge(),
       });
+
+// Elastic capacity: Triton's replicas on its queue time, GPU nodes on Triton's pending pods.
+if (workloads && prometheus) {
+  new Autoscaling("autoscaling", {
+    provider: cluster.provider,
+    config: config.autoscaling,
+    prometheusUrl: prometheus.url,
+    triton: {
+      namespace: workloads.namespaceNames.triton,
+      deployment: workloads.triton.deployment.metadata.name,
+      modelName: config.workloads.triton.modelName,
+      namespaceName: config.workloads.namespaces.triton,
+    },
+    dependsOn: [workloads.triton.deployment, prometheus.release],
+  });
+  new Karpenter("karpenter", {
+    provider: cluster.provider,
+    config: config.gpuCapacity,
+    gpu: config.gpuNodes,
+    clusterName: cluster.name,
+    clusterSecurityGroupId: cluster.clusterSecurityGroupId,
+    privateSubnetIds: network.privateSubnetIds,
+    nodeRoleArn: nodePools.nodeRoleArn,
+    oidcProviderArn: cluster.oidcProviderArn,
+    oidcIssuer: cluster.oidcIssuer,
+    region: config.region,
+    replicas: config.environment === "prod" ? 2 : 1,
+    tags,
+    dependsOn: [nodePools],
+  });
+}
 
 // --- Outputs (documented in README.md "Stack outputs") -----------------------------------------------------
 export const environment = config.environment;
@@ -150,3 +208,5 @@ export const jwks = workloads?.jwks;
 export const jwtJwksUrl = workloads?.jwtJwksUrl;
 export const tritonUrl = workloads?.tritonUrl;
 export const namespaces = workloads?.namespaceNames;
+export const webAclArn = edgeProtection.webAclArn;
+export const accessLogsBucketName = edgeProtection.accessLogsBucketName;

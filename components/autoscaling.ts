@@ -1,7 +1,7 @@
 /**
- * Replicas that follow load, with KEDA (pinned chart): Triton on its own queue time per request, the gateway
- * on CPU plus requests in flight to the backend. KEDA owns each Deployment's HPA; its behaviour block is where
- * warm-up and slow scale-in are encoded:
+ * Triton's replicas follow its own queue time per request, with KEDA (pinned chart). KEDA owns Triton's HPA;
+ * its behaviour block is where warm-up and slow scale-in are encoded (the gateway's HPA, on CPU plus requests
+ * in flight through prometheus-adapter, is in components/gateway.ts):
  *
  * - Triton scales out by at most one replica per warm-up period. A new replica loads its model before it is
  *   Ready (startup probe) and lowers queue time only after that, so a shorter period would add replicas for
@@ -27,10 +27,6 @@ export function tritonQueueTimeQuery(namespace: string, model: string): string {
   );
 }
 
-/** Requests the gateway pods have in flight to the backend, summed; KEDA divides by replicas. */
-export const gatewayInflightQuery = (namespace: string) =>
-  `sum(gateway_backend_inflight_requests{namespace="${namespace}"})`;
-
 export interface AutoscalingArgs {
   provider: k8s.Provider;
   config: AutoscalingConfig;
@@ -41,14 +37,7 @@ export interface AutoscalingArgs {
     modelName: string;
     namespaceName: string;
   };
-  gateway: {
-    namespace: pulumi.Input<string>;
-    deployment: pulumi.Input<string>;
-    namespaceName: string;
-    minReplicas: number;
-    maxReplicas: number;
-  };
-  /** The Deployments (and Prometheus) must exist before their ScaledObjects. */
+  /** The Deployment (and Prometheus) must exist before its ScaledObject. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -103,45 +92,6 @@ export function tritonScaledObjectSpec(args: AutoscalingArgs) {
   };
 }
 
-/** KEDA's spec for the gateway: CPU and in-flight requests per pod, fast out, slow in. */
-export function gatewayScaledObjectSpec(args: AutoscalingArgs) {
-  const g = args.config.gateway;
-  return {
-    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.gateway.deployment },
-    minReplicaCount: args.gateway.minReplicas,
-    maxReplicaCount: args.gateway.maxReplicas,
-    pollingInterval: 15,
-    advanced: {
-      horizontalPodAutoscalerConfig: {
-        behavior: {
-          scaleUp: {
-            stabilizationWindowSeconds: 0,
-            policies: [{ type: "Percent", value: 100, periodSeconds: 30 }],
-          },
-          scaleDown: {
-            stabilizationWindowSeconds: 300,
-            policies: [{ type: "Pods", value: 1, periodSeconds: 60 }],
-          },
-        },
-      },
-    },
-    triggers: [
-      { type: "cpu", metricType: "Utilization", metadata: { value: String(g.targetCpuUtilization) } },
-      {
-        type: "prometheus",
-        name: "inflight",
-        metricType: "AverageValue",
-        metadata: {
-          serverAddress: args.prometheusUrl,
-          query: gatewayInflightQuery(args.gateway.namespaceName),
-          threshold: String(g.targetInflightRequests),
-          ignoreNullValues: "true",
-        },
-      },
-    ],
-  };
-}
-
 export class Autoscaling extends pulumi.ComponentResource {
   readonly keda: k8s.helm.v3.Release;
 
@@ -161,22 +111,20 @@ export class Autoscaling extends pulumi.ComponentResource {
       },
       child,
     );
-    const after = { ...child, dependsOn: [this.keda, ...(args.dependsOn ?? [])] };
-    for (const [key, namespace, spec] of [
-      ["triton", args.triton.namespace, tritonScaledObjectSpec(args)],
-      ["gateway", args.gateway.namespace, gatewayScaledObjectSpec(args)],
-    ] as const) {
-      new k8s.apiextensions.CustomResource(
-        `${name}-${key}`,
-        {
-          apiVersion: "keda.sh/v1alpha1",
-          kind: "ScaledObject",
-          metadata: { name: key, namespace, labels: standardLabels({ name: key, component: "autoscaling" }) },
-          spec,
+    new k8s.apiextensions.CustomResource(
+      `${name}-triton`,
+      {
+        apiVersion: "keda.sh/v1alpha1",
+        kind: "ScaledObject",
+        metadata: {
+          name: "triton",
+          namespace: args.triton.namespace,
+          labels: standardLabels({ name: "triton", component: "autoscaling" }),
         },
-        after,
-      );
-    }
+        spec: tritonScaledObjectSpec(args),
+      },
+      { ...child, dependsOn: [this.keda, ...(args.dependsOn ?? [])] },
+    );
     this.registerOutputs({});
   }
 }

@@ -10,8 +10,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { readAuth } from "./config/auth";
+import { readAutoscaling } from "./config/autoscaling";
 import { readCluster } from "./config/cluster";
+import { readEdgeProtection } from "./config/edge-protection";
 import { readAccount, readEnvironment } from "./config/environment";
+import { readGpuCapacity } from "./config/gpu-capacity";
 import { readIngress } from "./config/ingress";
 import { readNetwork } from "./config/network";
 import { readNodePools } from "./config/node-pools";
@@ -43,7 +46,11 @@ export function loadConfig(): StackConfig {
   const triton = readTriton(c, ctx, nodePools.gpuNodes, tritonServiceAccount);
   const ingress = readIngress(c, ctx);
   const auth = readAuth(c);
-  const serviceMonitor = c.boolean("serviceMonitor", false);
+  const autoscaling = readAutoscaling(c, ctx, nodePools.gpuNodes);
+  const gpuCapacity = readGpuCapacity(c, ctx);
+  const edgeProtection = readEdgeProtection(c, ctx);
+  // On by default: the stack's own Prometheus scrapes them and the autoscalers read what it scrapes.
+  const serviceMonitor = c.boolean("serviceMonitor", true);
   const workloadsEnabled = c.boolean("workloadsEnabled", true);
 
   if (c.problems.length > 0) throw new StackConfigError(c.problems);
@@ -60,10 +67,13 @@ export function loadConfig(): StackConfig {
     modelRepository,
     imageRegistry,
     workloadsEnabled,
+    autoscaling,
+    gpuCapacity,
+    edgeProtection,
     workloads: {
       namespaces,
-      gateway,
-      triton,
+      gateway: { ...gateway, ...autoscaling.gateway },
+      triton: { ...triton, autoscaled: true },
       ingress,
       auth,
       monitoring: { serviceMonitor, namespace: namespaces.monitoring },

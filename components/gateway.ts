@@ -16,6 +16,7 @@ import * as random from "@pulumi/random";
 import { type GatewayAuthWiring, SECRET_FILE_MODE, sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
+import { GATEWAY_INFLIGHT_METRIC } from "./prometheus";
 import { GATEWAY_CPU_REQUEST_MILLICORES } from "./system-capacity";
 import {
   clusterIpService,
@@ -56,6 +57,8 @@ export interface GatewayArgs {
   auth: GatewayAuthWiring;
   /** Target average CPU utilisation (percent of requests) for the HPA; default 70. */
   targetCpuUtilization?: number;
+  /** Backend requests in flight per pod the HPA holds to (a Pods metric served by prometheus-adapter). */
+  targetInflightRequests?: number;
   resources?: { cpu: string; memory: string; cpuLimit: string; memoryLimit: string };
   /** Extra gateway settings (e.g. LOG_LEVEL, RATE_LIMIT_RPS); may not override the ones this component owns. */
   extraEnv?: Record<string, string>;
@@ -233,6 +236,17 @@ export class Gateway extends pulumi.ComponentResource {
                 target: { type: "Utilization", averageUtilization: args.targetCpuUtilization ?? 70 },
               },
             },
+            ...(args.targetInflightRequests === undefined
+              ? []
+              : [
+                  {
+                    type: "Pods",
+                    pods: {
+                      metric: { name: GATEWAY_INFLIGHT_METRIC },
+                      target: { type: "AverageValue", averageValue: String(args.targetInflightRequests) },
+                    },
+                  },
+                ]),
           ],
           behavior: {
             // Scale out fast on bursts; scale in slowly so a dip does not drain pods that are needed again.

@@ -2,6 +2,7 @@
  * Metrics inside the cluster: kube-prometheus-stack (Prometheus Operator, Prometheus, Grafana) from a pinned
  * chart. Prometheus selects every ServiceMonitor in the cluster (the gateway's and Triton's included), and
  * Grafana's sidecar loads each ConfigMap labelled grafana_dashboard, here the committed inference dashboard.
+ * prometheus-adapter (same repository, pinned) serves the gateway's in-flight gauge to its HPA.
  * Self-hosted rather than Amazon Managed Prometheus: KEDA's scaler queries it in-cluster with no SigV4 proxy,
  * nothing leaves the VPC, and the same ServiceMonitors work unchanged (docs/operations.md).
  */
@@ -16,6 +17,18 @@ import { POOL_LABEL_KEY } from "./node-pools";
 export const PROMETHEUS_RELEASE = "kube-prometheus-stack";
 export const PROMETHEUS_CHART_REPO = "https://prometheus-community.github.io/helm-charts";
 export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
+/** The gateway's gauge of backend requests in flight (gateway/src/metrics.ts), as the HPA's Pods metric. */
+export const GATEWAY_INFLIGHT_METRIC = "gateway_backend_inflight_requests";
+
+/** prometheus-adapter rule: the gauge per pod, served on the custom metrics API for the gateway's HPA. */
+export const ADAPTER_RULES = [
+  {
+    seriesQuery: `${GATEWAY_INFLIGHT_METRIC}{namespace!="",pod!=""}`,
+    resources: { overrides: { namespace: { resource: "namespace" }, pod: { resource: "pod" } } },
+    name: { matches: `^${GATEWAY_INFLIGHT_METRIC}$`, as: GATEWAY_INFLIGHT_METRIC },
+    metricsQuery: "sum(<<.Series>>{<<.LabelMatchers>>}) by (<<.GroupBy>>)",
+  },
+];
 export const DASHBOARD_FILE = path.join(__dirname, "..", "dashboards", "grafana-inference.json");
 /** The chart's Prometheus Service: <release>-prometheus on 9090. */
 export const prometheusUrl = (namespace: string) =>
@@ -25,6 +38,7 @@ export interface PrometheusArgs {
   provider: k8s.Provider;
   namespace: string;
   chartVersion: string;
+  adapterChartVersion: string;
   retentionDays: number;
 }
 
@@ -85,6 +99,23 @@ export class Prometheus extends pulumi.ComponentResource {
           },
         },
         data: { "grafana-inference.json": fs.readFileSync(DASHBOARD_FILE, "utf8") },
+      },
+      { ...child, dependsOn: [this.release] },
+    );
+    // Serves the gateway's in-flight gauge to its HPA (custom.metrics.k8s.io); CPU still comes from metrics-server.
+    new k8s.helm.v3.Release(
+      `${name}-adapter`,
+      {
+        name: "prometheus-adapter",
+        chart: "prometheus-adapter",
+        version: args.adapterChartVersion,
+        repositoryOpts: { repo: PROMETHEUS_CHART_REPO },
+        namespace: args.namespace,
+        values: {
+          prometheus: { url: `http://${PROMETHEUS_RELEASE}-prometheus.${args.namespace}.svc`, port: 9090 },
+          rules: { default: false, custom: ADAPTER_RULES },
+          nodeSelector: systemPool,
+        },
       },
       { ...child, dependsOn: [this.release] },
     );

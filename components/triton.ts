@@ -41,6 +41,8 @@ export interface TritonArgs {
   /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 (validated by components/config.ts). */
   image: string;
   replicas: number;
+  /** KEDA owns the count (components/autoscaling.ts): no replicas field, so `pulumi up` never resets it. */
+  autoscaled?: boolean;
   /** GPUs in the pool; decides whether a rollout may surge (tritonRolloutStrategy). */
   gpuCapacity: number;
   serviceAccountName: string;
@@ -138,7 +140,7 @@ export class Triton extends pulumi.ComponentResource {
       {
         metadata: { name: "triton", namespace: args.namespace, labels },
         spec: {
-          replicas: args.replicas,
+          ...(args.autoscaled ? {} : { replicas: args.replicas }),
           revisionHistoryLimit: 5,
           selector: { matchLabels: this.podSelector },
           strategy: tritonRolloutStrategy(args.replicas, args.gpuCapacity),

@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadConfig } from "./config";
+import type { AlbEdgeSettings } from "./edge-protection";
 import { GATEWAY_PORTS, Gateway } from "./gateway";
 import type { ImageRegistry } from "./image-registry";
 import { AlbController, GatewayIngress, tlsSettings } from "./ingress";
@@ -56,6 +57,8 @@ export interface WorkloadsArgs {
    */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   settings: WorkloadSettings;
+  /** WAF web ACL and access logs the Ingress attaches to the ALB (components/edge-protection.ts). */
+  edge?: pulumi.Input<AlbEdgeSettings>;
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -131,6 +134,7 @@ export class Workloads extends pulumi.ComponentResource {
         namespace: this.namespaces.tritonName,
         image: s.triton.image,
         replicas: s.triton.replicas,
+        autoscaled: s.triton.autoscaled,
         gpuCapacity: s.triton.gpuCapacity,
         serviceAccountName: s.triton.serviceAccountName,
         roleArn: args.tritonRoleArn,
@@ -153,6 +157,8 @@ export class Workloads extends pulumi.ComponentResource {
         imageTag,
         minReplicas: s.gateway.minReplicas,
         maxReplicas: s.gateway.maxReplicas,
+        targetCpuUtilization: s.gateway.targetCpuUtilization,
+        targetInflightRequests: s.gateway.targetInflightRequests,
         tritonUrl: this.triton.url,
         modelName: s.triton.modelName,
         modelVersion: s.triton.modelVersion,
@@ -173,6 +179,7 @@ export class Workloads extends pulumi.ComponentResource {
         servicePortName: "http",
         tls,
         healthCheckPath: "/healthz",
+        edge: args.edge,
         dependsOn: [this.albController.release],
       },
       child,

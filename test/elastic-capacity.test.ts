@@ -5,8 +5,6 @@
  */
 import {
   type AutoscalingArgs,
-  gatewayInflightQuery,
-  gatewayScaledObjectSpec,
   tritonQueueTimeQuery,
   tritonScaledObjectSpec,
 } from "../components/autoscaling";
@@ -147,13 +145,6 @@ function scalingArgs(config: AutoscalingConfig): AutoscalingArgs {
       modelName: "distilbert_sst2",
       namespaceName: "triton",
     },
-    gateway: {
-      namespace: "gateway",
-      deployment: "gateway",
-      namespaceName: "gateway",
-      minReplicas: 2,
-      maxReplicas: 10,
-    },
   };
 }
 
@@ -166,12 +157,9 @@ const scaledObject = (name: string, spec: unknown) => ({
 const schemaErrors = (...manifests: object[]) => validateManifests(manifests).flatMap((r) => r.errors);
 
 describe("KEDA ScaledObjects", () => {
-  test("Triton's and the gateway's ScaledObjects are valid against KEDA's CRD schema", async () => {
+  test("Triton's ScaledObject is valid against KEDA's CRD schema", async () => {
     const args = scalingArgs((await autoscaling("dev", { tritonMinReplicas: 0 })).value);
-    const manifests = [
-      scaledObject("triton", tritonScaledObjectSpec(args)),
-      scaledObject("gateway", gatewayScaledObjectSpec(args)),
-    ];
+    const manifests = [scaledObject("triton", tritonScaledObjectSpec(args))];
     expect(schemaErrors(...manifests)).toEqual([]);
   });
 
@@ -183,7 +171,6 @@ describe("KEDA ScaledObjects", () => {
 
   test("the scaling queries are valid PromQL", () => {
     expect(promqlErrors(tritonQueueTimeQuery("triton", "distilbert_sst2"))).toBe(0);
-    expect(promqlErrors(gatewayInflightQuery("gateway"))).toBe(0);
     expect(promqlErrors("sum(rate(x[2m])")).toBeGreaterThan(0);
   });
 
@@ -234,20 +221,6 @@ describe("KEDA ScaledObjects", () => {
       type: "cron",
       name: "working-hours",
       metadata: { timezone: "UTC", start: "0 7 * * 1-5", end: "0 19 * * 1-5", desiredReplicas: "1" },
-    });
-  });
-
-  test("the gateway scales on CPU and on in-flight backend requests per pod", async () => {
-    const spec = gatewayScaledObjectSpec(
-      scalingArgs((await autoscaling("dev", { gatewayTargetInflightRequests: 16 })).value),
-    );
-    expect(spec.triggers.map((t) => [t.type, t.metricType])).toEqual([
-      ["cpu", "Utilization"],
-      ["prometheus", "AverageValue"],
-    ]);
-    expect(spec.triggers[1]?.metadata).toMatchObject({
-      threshold: "16",
-      query: gatewayInflightQuery("gateway"),
     });
   });
 });

@@ -9,6 +9,8 @@ import type { GpuNodePoolConfig } from "./types";
 export interface AutoscalingConfig {
   /** Pinned kube-prometheus-stack chart (Prometheus Operator, Prometheus, Grafana). */
   prometheusChartVersion: string;
+  /** Pinned prometheus-adapter chart (custom metrics API for the gateway HPA). */
+  prometheusAdapterChartVersion: string;
   /** Days Prometheus keeps samples (scaling needs minutes; the rest is for dashboards). */
   prometheusRetentionDays: number;
   /** Pinned KEDA chart. */
@@ -76,6 +78,7 @@ export function readAutoscaling(
   }
   return {
     prometheusChartVersion: chart("prometheusChartVersion", "79.5.0"),
+    prometheusAdapterChartVersion: chart("prometheusAdapterChartVersion", "4.11.0"),
     prometheusRetentionDays: c.integer("prometheusRetentionDays", byEnv(ctx, 7, 30), 1, 90),
     kedaChartVersion: chart("kedaChartVersion", "2.17.2"),
     triton: {

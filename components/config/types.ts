@@ -2,6 +2,9 @@
 import type { OAuthScope } from "@clinical-inference/gateway/deployment-contract";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackModelVariant } from "../../triton-models/tools/model-config/variants";
+import type { AutoscalingConfig } from "./autoscaling";
+import type { EdgeProtectionConfig } from "./edge-protection";
+import type { GpuCapacityConfig } from "./gpu-capacity";
 
 export type { OAuthScope };
 export type Environment = "dev" | "prod";
@@ -74,11 +77,16 @@ export interface WorkloadConfig {
     imageTag: string | undefined;
     minReplicas: number;
     maxReplicas: number;
+    /** HPA targets (components/config/autoscaling.ts): CPU %, backend requests in flight per pod. */
+    targetCpuUtilization?: number;
+    targetInflightRequests?: number;
   };
   triton: {
     /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
     image: string;
     replicas: number;
+    /** KEDA owns the replica count (components/autoscaling.ts): the Deployment sets none. */
+    autoscaled?: boolean;
     /** GPUs the pool has (gpuNodeCount x GPUs per node): with no spare one, a rollout cannot surge. */
     gpuCapacity: number;
     serviceAccountName: string;
@@ -112,6 +120,12 @@ export interface WorkloadConfig {
 }
 
 export interface StackConfig {
+  /** Prometheus, KEDA and the replica ranges they scale within. */
+  autoscaling: AutoscalingConfig;
+  /** Karpenter's GPU nodes above the managed GPU pool. */
+  gpuCapacity: GpuCapacityConfig;
+  /** WAF and access logs in front of the ALB. */
+  edgeProtection: EdgeProtectionConfig;
   project: string;
   stack: string;
   environment: Environment;
