@@ -9,12 +9,12 @@ import { GPU_NODE_LABEL, GPU_TAINT } from "../components/triton";
 import { OIDC_ISSUER_HOST, OIDC_PROVIDER_ARN, parsePolicy } from "./support/pulumi-mocks";
 import {
   ALB_HOSTNAME,
+  ALB_SUBNET_CIDRS,
   type Built,
   buildWorkloads,
   CERTIFICATE_ARN,
   ECR_URL,
   TRITON_ROLE_ARN,
-  VPC_CIDR,
 } from "./support/workloads-fixture";
 import { nodeAffinityMatches, selectorMatches, toleratesAll } from "./support/workloads-k8s-semantics";
 
@@ -208,10 +208,10 @@ describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
       expect(tritonPod().securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
     });
 
-    test("rolls one extra pod at a time and never goes below the desired count", () => {
+    test("rolls one pod at a time without a surge pod, since every GPU already runs a replica", () => {
       expect(triton().spec.strategy).toEqual({
         type: "RollingUpdate",
-        rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+        rollingUpdate: { maxUnavailable: 1, maxSurge: 0 },
       });
       expect(triton().spec.replicas).toBe(kind === "prod" ? 2 : 1);
     });
@@ -509,7 +509,7 @@ describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
   });
 });
 
-test("the VPC CIDR used for ALB traffic is the one passed in", async () => {
+test("ALB traffic is admitted from the public subnets passed in, not the whole VPC", async () => {
   const policy = (built.prod as Built).manifest("NetworkPolicy", "allow-alb-to-gateway", "gateway");
-  expect(policy.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: VPC_CIDR } }]);
+  expect(policy.spec.ingress[0].from).toEqual(ALB_SUBNET_CIDRS.map((cidr) => ({ ipBlock: { cidr } })));
 });
