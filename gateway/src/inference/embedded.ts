@@ -1,11 +1,11 @@
 /**
- * In-process inference with ONNX Runtime: the gateway tokenizes, batches per bucket and runs the model itself.
+ * In-process inference with ONNX Runtime: the gateway tokenizes, batches per bucket and runs the model itself,
+ * on a worker thread (ort-worker.ts) so that a computing batch does not block the event loop.
  * With batching disabled every request runs alone, which is the web-framework baseline the benchmark compares
  * against (one forward pass per HTTP request).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
-import * as ort from "onnxruntime-node";
 import type { Logger } from "pino";
 import {
   type BackendConfig,
@@ -17,7 +17,8 @@ import {
 } from "../contracts";
 import { DEFAULT_MODEL_PRECISION, GATEWAY_ENV } from "../deployment-contract";
 import { DynamicBatcher } from "./batcher";
-import { ATTENTION_MASK, contractMismatches, INPUT_IDS, LOGITS, type TensorSpec } from "./model-contract";
+import { contractMismatches } from "./model-contract";
+import { ORT_WORKER_ENTRY, OrtWorker } from "./ort-worker";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
 import { MODEL_FILES } from "./repository-layout";
 import { StartOnce } from "./start-once";
@@ -33,11 +34,13 @@ export interface EmbeddedOptions {
   onSojourn?: (waitedMs: number) => void;
   /** Batches running at once on the one session. ONNX Runtime already spreads one run over intra-op threads. */
   concurrency?: number;
+  /** The inference worker's code; tests substitute one that dies to show a crash is reported, not hung. */
+  workerEntry?: string;
 }
 
 export class EmbeddedBackend implements InferenceBackend {
   readonly kind = "embedded" as const;
-  private session: ort.InferenceSession | undefined;
+  private session: OrtWorker | undefined;
   private tokenizer: SequenceTokenizer | undefined;
   private batcher: DynamicBatcher<EncodedText, Prediction> | undefined;
   private info: ModelInfo | undefined;
@@ -68,22 +71,19 @@ export class EmbeddedBackend implements InferenceBackend {
           `${GATEWAY_ENV.MODEL_PRECISION}=fp32`,
       );
     }
-    const sessionOptions: ort.InferenceSession.SessionOptions = {
-      graphOptimizationLevel: "all",
-      executionMode: "sequential",
-    };
-    // 0 means "let ONNX Runtime choose", which is its own default; passing 0 explicitly would mean the same.
-    if (intraOpThreads > 0) sessionOptions.intraOpNumThreads = intraOpThreads;
-    if (interOpThreads > 0) sessionOptions.interOpNumThreads = interOpThreads;
-    let session: ort.InferenceSession;
+    let session: OrtWorker;
     try {
-      session = await ort.InferenceSession.create(modelPath, sessionOptions);
+      session = await OrtWorker.open(
+        { modelPath, intraOpThreads, interOpThreads },
+        (reason) => this.options.logger?.error({ reason }, "embedded inference worker stopped; not ready"),
+        this.options.workerEntry ?? ORT_WORKER_ENTRY,
+      );
     } catch (err) {
       throw new Error(`ONNX Runtime could not load ${modelPath}: ${(err as Error).message}`);
     }
-    const problems = contractMismatches(specsOf(session.inputMetadata), specsOf(session.outputMetadata));
+    const problems = contractMismatches(session.inputs, session.outputs);
     if (problems.length > 0) {
-      await session.release();
+      await session.close();
       throw new Error(`model ${modelPath} does not match the serving contract: ${problems.join("; ")}`);
     }
     this.session = session;
@@ -108,7 +108,7 @@ export class EmbeddedBackend implements InferenceBackend {
       await this.warmUp(buckets);
     } catch (err) {
       this.session = undefined;
-      await session.release();
+      await session.close();
       throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
     }
     this.warmedUp = true;
@@ -146,24 +146,16 @@ export class EmbeddedBackend implements InferenceBackend {
       bucket,
       tokenizer.padId,
     );
-    const dims = [items.length, bucket];
-    const outputs = await session.run({
-      [INPUT_IDS]: new ort.Tensor("int64", inputIds, dims),
-      [ATTENTION_MASK]: new ort.Tensor("int64", attentionMask, dims),
-    });
-    const logits = outputs[LOGITS];
-    if (logits === undefined || logits.type !== "float32") {
-      throw new Error(`model output "${LOGITS}" is missing or not float32`);
-    }
+    const logits = await session.run(inputIds, attentionMask, items.length, bucket);
     return predictionsFromLogits(
-      logits.data as Float32Array,
+      logits,
       items.length,
       items.map((i) => i.truncated),
     );
   }
 
   async ready(): Promise<boolean> {
-    return this.warmedUp && !this.closed;
+    return this.warmedUp && !this.closed && this.session?.alive === true;
   }
 
   modelInfo(): ModelInfo {
@@ -178,6 +170,8 @@ export class EmbeddedBackend implements InferenceBackend {
     if (!this.warmedUp || this.batcher === undefined || this.tokenizer === undefined) {
       throw new BackendUnavailableError("model is not loaded yet", "not_ready");
     }
+    if (this.session?.alive !== true)
+      throw new BackendUnavailableError("inference worker stopped", "not_ready");
     const tokenizer = this.tokenizer;
     const entries = texts.map((text) => {
       const encoded = tokenizer.encode(text);
@@ -198,14 +192,6 @@ export class EmbeddedBackend implements InferenceBackend {
     await this.batcher?.close();
     const session = this.session;
     this.session = undefined;
-    await session?.release();
+    await session?.close();
   }
-}
-
-function specsOf(metadata: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] {
-  return metadata.map((m) =>
-    m.isTensor
-      ? { name: m.name, datatype: m.type, shape: m.shape.map((d) => (typeof d === "number" ? d : -1)) }
-      : { name: m.name, datatype: "non-tensor", shape: [] },
-  );
 }

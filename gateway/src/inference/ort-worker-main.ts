@@ -1,0 +1,64 @@
+/**
+ * The worker thread that owns the ONNX Runtime session. onnxruntime-node's `run` is a synchronous native call
+ * on the calling thread, so running it here keeps the gateway's event loop free to answer probes, shed load and
+ * fire deadline timers while a batch computes.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import * as ort from "onnxruntime-node";
+import { ATTENTION_MASK, INPUT_IDS, LOGITS, type TensorSpec } from "./model-contract";
+import type { OrtWorkerData, RunRequest, WorkerReply } from "./ort-worker-protocol";
+
+const port = parentPort;
+if (port === null) throw new Error("ort-worker-main runs only as a worker thread (see ort-worker.ts)");
+
+function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}
+
+function specsOf(metadata: readonly ort.InferenceSession.ValueMetadata[]): TensorSpec[] {
+  return metadata.map((m) =>
+    m.isTensor
+      ? { name: m.name, datatype: m.type, shape: m.shape.map((d) => (typeof d === "number" ? d : -1)) }
+      : { name: m.name, datatype: "non-tensor", shape: [] },
+  );
+}
+
+async function runOnce(session: ort.InferenceSession, request: RunRequest): Promise<Float32Array> {
+  const dims = [request.rows, request.bucket];
+  const outputs = await session.run({
+    [INPUT_IDS]: new ort.Tensor("int64", new BigInt64Array(request.inputIds), dims),
+    [ATTENTION_MASK]: new ort.Tensor("int64", new BigInt64Array(request.attentionMask), dims),
+  });
+  const logits = outputs[LOGITS];
+  if (logits === undefined || logits.type !== "float32") {
+    throw new Error(`model output "${LOGITS}" is missing or not float32`);
+  }
+  // A copy of our own (rows x 2 floats): ORT's output may view native memory that cannot be transferred.
+  return Float32Array.from(logits.data as Float32Array);
+}
+
+async function main(data: OrtWorkerData): Promise<void> {
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+  };
+  // 0 means "let ONNX Runtime choose", which is its own default; passing 0 explicitly would mean the same.
+  if (data.intraOpThreads > 0) options.intraOpNumThreads = data.intraOpThreads;
+  if (data.interOpThreads > 0) options.interOpNumThreads = data.interOpThreads;
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(data.modelPath, options);
+  } catch (err) {
+    reply({ kind: "open-failed", message: (err as Error).message });
+    return;
+  }
+  port?.on("message", (request: RunRequest) => {
+    runOnce(session, request).then(
+      (logits) => reply({ kind: "result", id: request.id, logits }, [logits.buffer as ArrayBuffer]),
+      (err: Error) => reply({ kind: "failed", id: request.id, message: err.message }),
+    );
+  });
+  reply({ kind: "opened", inputs: specsOf(session.inputMetadata), outputs: specsOf(session.outputMetadata) });
+}
+
+void main(workerData as OrtWorkerData);
