@@ -140,7 +140,7 @@ describe("defaults and derived values", () => {
     expect(config.workloads).toMatchObject({
       namespaces: { gateway: "gateway", triton: "triton", monitoring: "monitoring" },
       triton: { modelName: "distilbert_sst2", modelVersion: "1", maxBatchSize: 16, tensorrtFp16: false },
-      monitoring: { serviceMonitor: false, namespace: "monitoring" },
+      monitoring: { serviceMonitor: true, namespace: "monitoring" },
       auth: { jwtIssuer: undefined, jwtJwksUrl: undefined, oauthClients: [], oauthClientSecrets: undefined },
     });
   });

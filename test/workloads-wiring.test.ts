@@ -100,11 +100,17 @@ test("the namespaces and Triton service account are the ones the Triton IRSA rol
 test("the prod stack file's settings reach the Deployments and the HPA", () => {
   const triton = manifest("Deployment", "triton");
   expect(triton.spec.template.spec.containers[0].image).toBe(config.workloads.triton.image);
-  expect(triton.spec.replicas).toBe(config.workloads.triton.replicas);
+  // KEDA owns Triton's count (components/autoscaling.ts): a replicas field would be reset by every `pulumi up`.
+  expect(triton.spec.replicas).toBeUndefined();
   const gateway = manifest("Deployment", "gateway");
   expect(gateway.spec.template.spec.containers[0].image).toMatch(/:1\.4\.2$/);
   const hpa = manifest("HorizontalPodAutoscaler", "gateway");
   expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([2, 9]);
+  expect(hpa.spec.metrics.map((m: { type: string }) => m.type)).toEqual(["Resource", "Pods"]);
+  expect(hpa.spec.metrics[1].pods).toEqual({
+    metric: { name: "gateway_backend_inflight_requests" },
+    target: { type: "AverageValue", averageValue: "32" },
+  });
 });
 
 test("the ALB uses the configured certificate and the default chart version has a committed policy", () => {
