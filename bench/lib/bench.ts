@@ -2,13 +2,12 @@
  * Runs the selected scenarios one after another (never two servers under load at once), then writes
  * results.json, results.md and the SVG charts into the output folder.
  */
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadModelArtifacts } from "../../gateway/src/inference/model-repository";
 import { SequenceTokenizer } from "../../gateway/src/inference/tokenizer";
-import { createLocalIssuer, type TargetCredentials, TargetTokenSource } from "./auth";
+import { type TargetCredentials, TargetTokenSource } from "./auth";
 import type { CeilingResult } from "./ceiling";
 import { ensureInt8, measureCeilings, withCeilingShares } from "./ceiling-run";
 import type { TransformerShape } from "./flops";
@@ -27,7 +26,7 @@ import {
 } from "./results";
 import { measureSubject } from "./runner";
 import { SCENARIOS, type ScenarioName } from "./scenarios";
-import type { LocalContext } from "./servers/context";
+import { createLocalContext, type LocalContext } from "./servers/context";
 import type { Subject } from "./subject";
 import { readWorkload, textBodies, tokenizeWorkload } from "./workload";
 
@@ -110,27 +109,18 @@ export async function runBenchmark(opts: BenchOptions): Promise<BenchOutcome> {
         "The load generator runs on the same machine as the servers and competes with them for CPU; " +
           "absolute numbers are lower than with a separate client, ratios between scenarios are comparable.",
       );
-      const issuer = await createLocalIssuer(secretsDir);
-      const deidKeyFile = path.join(secretsDir, "deid.key");
-      writeFileSync(deidKeyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
-      const ctx: LocalContext = {
+      const ctx = await createLocalContext({
         repoRoot: REPO_ROOT,
         runDir: logDir,
-        model: {
-          repository,
-          name: MODEL_NAME,
-          version: artifacts.version,
-          versionDir: artifacts.directory,
-          buckets,
-          bucketOf: (text) => tokenizer.encode(text).bucket,
-        },
+        repository,
+        modelName: MODEL_NAME,
+        artifacts,
+        tokenizer,
         workload,
-        issuer,
-        deidKeyFile,
-        python: path.join(REPO_ROOT, ".venv", "bin", "python"),
+        secretsDir,
         maxConcurrency: Math.max(...settings.concurrency),
         progress,
-      };
+      });
       if (shape && opts.scenarios.some((name) => SCENARIOS[name].needsModel)) {
         ensureInt8(REPO_ROOT, artifacts.directory, progress);
         const paddedLengths = workload.items.map((i) => i.bucket);

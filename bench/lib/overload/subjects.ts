@@ -4,29 +4,22 @@
  * carries the rendered config's queue policy. Triton listens on ports chosen here, so a killed Triton can be
  * restarted where the gateway still points.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
-import {
-  LOCAL_TRITON_LAUNCHER_PATH,
-  localTritonArgs,
-  localTritonOrigin,
-} from "../../../gateway/src/inference/local-triton-command";
 import { loadModelArtifacts } from "../../../gateway/src/inference/model-repository";
 import { SequenceTokenizer } from "../../../gateway/src/inference/tokenizer";
 import { generateModel } from "../../../triton-models/tools/generate-model";
 import { DEFAULT_MAX_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_US } from "../../../triton-models/tools/render-config";
-import { createLocalIssuer } from "../auth";
 import { DEFAULT_BUCKETS, DEFAULT_MODEL_REPOSITORY, REPO_ROOT } from "../bench";
+import { MODEL_NAME } from "../model-setup";
 import type { Progress } from "../progress";
-import type { LocalContext } from "../servers/context";
+import { createLocalContext, type LocalContext } from "../servers/context";
 import { gatewaySubject } from "../servers/gateway";
-import { baseProcessEnv, freePort, type ServerProcess, startServer } from "../servers/process";
+import type { ServerProcess } from "../servers/process";
+import { localTritonPorts, startTritonProcess } from "../servers/triton";
 import type { Subject } from "../subject";
 import { DEFAULT_WORKLOAD, readWorkload, tokenizeWorkload } from "../workload";
-
-const MODEL_NAME = "distilbert_sst2";
 
 /**
  * The product's own slot limits, not the throughput benchmark's raised ones: admission is what is measured.
@@ -53,27 +46,19 @@ export async function overloadContext(
   const artifacts = loadModelArtifacts(repository, MODEL_NAME, undefined, { requireModelFile: true });
   const buckets = DEFAULT_BUCKETS.filter((b) => b <= artifacts.info.maxSequenceLength);
   const tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
-  const deidKeyFile = path.join(secretsDir, "deid.key");
-  writeFileSync(deidKeyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
   mkdirSync(runDir, { recursive: true });
-  return {
+  return createLocalContext({
     repoRoot: REPO_ROOT,
     runDir,
-    model: {
-      repository,
-      name: MODEL_NAME,
-      version: artifacts.version,
-      versionDir: artifacts.directory,
-      buckets,
-      bucketOf: (text) => tokenizer.encode(text).bucket,
-    },
+    repository,
+    modelName: MODEL_NAME,
+    artifacts,
+    tokenizer,
     workload: tokenizeWorkload(readWorkload(DEFAULT_WORKLOAD), { artifacts, tokenizer }),
-    issuer: await createLocalIssuer(secretsDir),
-    deidKeyFile,
-    python: path.join(REPO_ROOT, ".venv", "bin", "python"),
+    secretsDir,
     maxConcurrency: 64,
     progress,
-  };
+  });
 }
 
 export function embeddedBatched(ctx: LocalContext): Promise<Subject> {
@@ -110,31 +95,26 @@ export interface RestartableTriton {
 }
 
 export async function restartableTriton(ctx: LocalContext): Promise<RestartableTriton> {
-  if (!existsSync(LOCAL_TRITON_LAUNCHER_PATH)) throw new Error("the local Triton launcher is missing");
-  const ports = { http: await freePort(), grpc: await freePort(), metrics: await freePort() };
-  const origin = localTritonOrigin(ports.http);
+  const { ports, origin, metricsOrigin } = await localTritonPorts();
   let starts = 0;
   const start = () =>
-    startServer({
-      name: "overload triton",
-      command: ctx.python,
-      args: localTritonArgs({
-        modelRepository: ctx.model.repository,
-        modelVersion: ctx.model.version,
+    startTritonProcess(
+      ctx,
+      {
+        name: "overload triton",
+        logFile: path.join(ctx.runDir, `triton-${++starts}.log`),
+        readyTimeoutS: 300,
+      },
+      {
         ports,
         batching: true,
         maxBatchSize: 16,
         queuePolicy: { timeoutUs: DEFAULT_QUEUE_TIMEOUT_US, maxQueueSize: DEFAULT_MAX_QUEUE_SIZE },
-      }),
-      cwd: ctx.repoRoot,
-      env: { ...baseProcessEnv() },
-      logFile: path.join(ctx.runDir, `triton-${++starts}.log`),
-      readyUrl: `${origin}/v2/models/${ctx.model.name}/ready`,
-      readyTimeoutS: 300,
-    });
+      },
+    );
   const triton: RestartableTriton = {
     origin,
-    metricsOrigin: localTritonOrigin(ports.metrics),
+    metricsOrigin,
     current: await start(),
     kill: () => {
       try {

@@ -9,6 +9,8 @@ import type { ModelPrecision } from "../../../gateway/src/deployment-contract";
 import {
   LOCAL_TRITON_LAUNCHER,
   LOCAL_TRITON_LAUNCHER_PATH,
+  type LocalTritonCommand,
+  type LocalTritonPorts,
   localTritonArgs,
   localTritonOrigin,
 } from "../../../gateway/src/inference/local-triton-command";
@@ -25,37 +27,61 @@ import { baseProcessEnv, freePort, type ServerProcess, startServer } from "./pro
 const TRITON_INTRA_OP_THREADS = os.cpus().length;
 const MAX_BATCH_SIZE = 16;
 
+/** Ports and origins for a local Triton, once the launcher is known to be in this checkout. */
+export async function localTritonPorts(): Promise<{
+  ports: LocalTritonPorts;
+  origin: string;
+  metricsOrigin: string;
+}> {
+  if (!existsSync(LOCAL_TRITON_LAUNCHER_PATH)) {
+    throw new Error(`the local Triton launcher ${LOCAL_TRITON_LAUNCHER} is not in this checkout`);
+  }
+  const ports = { http: await freePort(), grpc: await freePort(), metrics: await freePort() };
+  return { ports, origin: localTritonOrigin(ports.http), metricsOrigin: localTritonOrigin(ports.metrics) };
+}
+
+/** Starts the launcher with the context's model on `command.ports`; resolves when the model answers ready. */
+export function startTritonProcess(
+  ctx: LocalContext,
+  run: { name: string; logFile: string; readyTimeoutS: number },
+  command: Omit<LocalTritonCommand, "modelRepository" | "modelVersion">,
+): Promise<ServerProcess> {
+  return startServer({
+    name: run.name,
+    command: ctx.python,
+    args: localTritonArgs({
+      modelRepository: ctx.model.repository,
+      modelVersion: ctx.model.version,
+      ...command,
+    }),
+    cwd: ctx.repoRoot,
+    env: { ...baseProcessEnv() },
+    logFile: run.logFile,
+    readyUrl: `${localTritonOrigin(command.ports.http)}/v2/models/${ctx.model.name}/ready`,
+    readyTimeoutS: run.readyTimeoutS,
+  });
+}
+
 export async function startLocalTriton(
   ctx: LocalContext,
   id: string,
   batching: boolean,
   precision: ModelPrecision = "fp32",
 ): Promise<{ proc: ServerProcess; origin: string; metricsOrigin: string }> {
-  if (!existsSync(LOCAL_TRITON_LAUNCHER_PATH)) {
-    throw new Error(`the local Triton launcher ${LOCAL_TRITON_LAUNCHER} is not in this checkout`);
-  }
-  const ports = { http: await freePort(), grpc: await freePort(), metrics: await freePort() };
-  const origin = localTritonOrigin(ports.http);
+  const { ports, origin, metricsOrigin } = await localTritonPorts();
   ctx.progress.status(`${id}: starting Triton (dynamic batching ${batching ? "on" : "off"})`);
-  const proc = await startServer({
-    name: `${id} triton`,
-    command: ctx.python,
-    args: localTritonArgs({
-      modelRepository: ctx.model.repository,
-      modelVersion: ctx.model.version,
+  const proc = await startTritonProcess(
+    ctx,
+    { name: `${id} triton`, logFile: path.join(ctx.runDir, `${id}-triton.log`), readyTimeoutS: 240 },
+    {
       ports,
       batching,
       maxBatchSize: MAX_BATCH_SIZE,
       intraOpThreads: TRITON_INTRA_OP_THREADS,
       modelFile: MODEL_FILES[precision],
-    }),
-    cwd: ctx.repoRoot,
-    env: { ...baseProcessEnv() },
-    logFile: path.join(ctx.runDir, `${id}-triton.log`),
-    readyUrl: `${origin}/v2/models/${ctx.model.name}/ready`,
-    readyTimeoutS: 240,
-  });
-  return { proc, origin, metricsOrigin: localTritonOrigin(ports.metrics) };
+    },
+  );
+  return { proc, origin, metricsOrigin };
 }
 
 export async function tritonDirectSubject(
