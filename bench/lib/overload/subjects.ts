@@ -17,7 +17,7 @@ import type { Progress } from "../progress";
 import { createLocalContext, type LocalContext } from "../servers/context";
 import { gatewaySubject } from "../servers/gateway";
 import type { ServerProcess } from "../servers/process";
-import { localTritonPorts, startTritonProcess } from "../servers/triton";
+import { localTritonBackendEnv, localTritonPorts, startTritonProcess } from "../servers/triton";
 import type { Subject } from "../subject";
 import { DEFAULT_WORKLOAD, readWorkload, tokenizeWorkload } from "../workload";
 
@@ -137,16 +137,7 @@ export async function hybrid(ctx: LocalContext, triton: RestartableTriton): Prom
     label: "gateway → Triton with dynamic batching and its queue policy",
     description:
       "The product path: gateway, then a real local Triton (max batch 16, queue policy as rendered).",
-    backendEnv: {
-      ...PRODUCT_LIMITS,
-      BACKEND: "triton",
-      TRITON_URL: triton.origin,
-      // Long enough for a CPU batch queue; the request budget, not this, bounds each call.
-      TRITON_TIMEOUT_MS: "30000",
-      MODEL_REPOSITORY: ctx.model.repository,
-      MODEL_NAME: ctx.model.name,
-      MODEL_VERSION: ctx.model.version,
-    },
+    backendEnv: { ...PRODUCT_LIMITS, ...localTritonBackendEnv(ctx, triton.origin) },
     batchesFrom: { tritonMetricsOrigin: triton.metricsOrigin },
     server: { process: "node gateway/src/main.ts + Triton", backend: "triton" },
   });
