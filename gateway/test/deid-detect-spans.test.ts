@@ -2,6 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { detect } from "../src/deid/index";
+import { resolveOverlaps } from "../src/deid/resolve";
+import { span } from "../src/deid/span";
 import { assertFinds, found } from "./support/deid-found";
 
 describe("detect: overlap resolution", () => {
@@ -29,6 +31,34 @@ describe("detect: overlap resolution", () => {
   it("prefers strong evidence over weak evidence regardless of type", () => {
     // "April" alone is a weak DATE; "April Jones" after a cue is a strong NAME.
     assert.deepEqual(found("Patient: April Jones"), [["NAME", "April Jones"]]);
+  });
+
+  it("keeps the uncovered parts of a candidate that a higher-priority span overlaps", () => {
+    const text = "on 03/14/2024 at noon";
+    const kept = resolveOverlaps([span("ADDRESS", 9, 21, 0.9), span("DATE", 3, 13, 0.75)], text);
+    assert.deepEqual(
+      kept.map((s) => [s.type, text.slice(s.start, s.end)]),
+      [
+        ["DATE", "03/14"],
+        ["ADDRESS", "2024 at noon"],
+      ],
+    );
+  });
+
+  it("reports an account-shaped run inside a longer device string as part of the device", () => {
+    const text = "UDI (01)00844588003288(21)4111111111111111 placed";
+    const kept = resolveOverlaps([span("ACCOUNT", 26, 42, 0.9), span("DEVICE", 4, 42, 0.75)], text);
+    assert.deepEqual(
+      kept.map((s) => [s.type, text.slice(s.start, s.end)]),
+      [["DEVICE", "(01)00844588003288(21)4111111111111111"]],
+    );
+  });
+
+  it("does not read a date that ends a paragraph as the house number of the next paragraph's salutation", () => {
+    assert.deepEqual(found("Seen 03/14/2024\n\nDear Dr Okafor,"), [
+      ["DATE", "03/14/2024"],
+      ["NAME", "Okafor"],
+    ]);
   });
 });
 

@@ -64,14 +64,14 @@ function finish(doc: DeidDocument, candidates: readonly Span[], options: DetectO
   const length = doc.text.length;
   const filtered = candidates.filter((c) => !clinicalLookalike(doc, c));
   const covered = new Uint8Array(length);
-  let kept = resolveOverlaps(filtered, length, covered);
+  let kept = resolveOverlaps(filtered, doc.text, covered);
   if (options.secondPass !== false) {
     const more = secondPass(doc, kept, covered);
-    if (more.length > 0) kept = kept.concat(resolveOverlaps(more, length, covered));
+    if (more.length > 0) kept = kept.concat(resolveOverlaps(more, doc.text, covered));
   }
   if (options.strict) {
     const extra = strictDigitRuns(doc, covered);
-    if (extra.length > 0) kept = kept.concat(resolveOverlaps(extra, length, covered));
+    if (extra.length > 0) kept = kept.concat(resolveOverlaps(extra, doc.text, covered));
   }
   const min = options.minScore ?? 0;
   return kept.filter((s) => s.score >= min).sort((a, b) => a.start - b.start);

@@ -1,7 +1,9 @@
 /**
  * Overlap resolution. Candidates from all recognizers may overlap ("Dr. Smith" inside an address, a date inside
  * an identifier). We keep strong evidence first (score >= 0.7), then the higher type priority, then the longest
- * match, then the higher score; a candidate that overlaps an already kept span is dropped.
+ * match, then the higher score. A candidate that overlaps an already kept span keeps only its uncovered parts:
+ * dropping it whole would leave in the text characters that some recognizer said were PHI (a date's month and
+ * day beside a wrong address match, the rest of a device string around a card number).
  */
 import type { PhiType } from "../contracts";
 import type { Span } from "./span";
@@ -34,6 +36,12 @@ export const TYPE_PRIORITY: Record<PhiType, number> = {
 };
 
 const STRONG = 0.7;
+/**
+ * The score of a trimmed remainder: below the second pass's CONFIDENT (0.8), since a fragment of a name or an
+ * identifier is no reliable string to search for again elsewhere.
+ */
+export const PARTIAL_SCORE = 0.75;
+const ALNUM = /[\p{L}\p{N}]/u;
 
 function rank(a: Span, b: Span): number {
   const strongA = a.score >= STRONG ? 1 : 0;
@@ -47,11 +55,44 @@ function rank(a: Span, b: Span): number {
   return a.start - b.start;
 }
 
-/** Returns the kept spans in text order. `taken` (optional) marks characters already covered and is updated. */
-export function resolveOverlaps(candidates: readonly Span[], textLength: number, taken?: Uint8Array): Span[] {
-  const covered = taken ?? new Uint8Array(textLength);
+/**
+ * A card-number-shaped run inside a longer device string (a GS1 UDI's serial, which may pass the Luhn check) is
+ * part of the device identifier: the device span is the better description of the whole.
+ */
+function insideDevice(c: Span, devices: readonly Span[]): boolean {
+  if (c.type !== "ACCOUNT") return false;
+  return devices.some((d) => d.start <= c.start && d.end >= c.end && d.end - d.start > c.end - c.start);
+}
+
+/** The uncovered runs of `c` that hold a letter or digit, as spans of c's type without a date form. */
+function remainders(c: Span, text: string, covered: Uint8Array): Span[] {
+  const parts: Span[] = [];
+  let k = c.start;
+  while (k < c.end) {
+    while (k < c.end && covered[k] === 1) k++;
+    let end = k;
+    while (end < c.end && covered[end] !== 1) end++;
+    let start = k;
+    while (start < end && !ALNUM.test(text.charAt(start))) start++;
+    let stop = end;
+    while (stop > start && !ALNUM.test(text.charAt(stop - 1))) stop--;
+    if (stop > start) parts.push({ type: c.type, start, end: stop, score: Math.min(c.score, PARTIAL_SCORE) });
+    k = end;
+  }
+  return parts;
+}
+
+/**
+ * Returns the kept spans in text order; no character of any candidate is left uncovered. `taken` (optional)
+ * marks characters already covered and is updated.
+ */
+export function resolveOverlaps(candidates: readonly Span[], text: string, taken?: Uint8Array): Span[] {
+  const covered = taken ?? new Uint8Array(text.length);
   const kept: Span[] = [];
-  const ordered = [...candidates].filter((c) => c.end > c.start).sort(rank);
+  const devices = candidates.filter((c) => c.type === "DEVICE");
+  const ordered = candidates
+    .filter((c) => c.end > c.start && !(devices.length > 0 && insideDevice(c, devices)))
+    .sort(rank);
   for (const c of ordered) {
     let free = true;
     for (let k = c.start; k < c.end; k++) {
@@ -60,9 +101,15 @@ export function resolveOverlaps(candidates: readonly Span[], textLength: number,
         break;
       }
     }
-    if (!free) continue;
-    covered.fill(1, c.start, c.end);
-    kept.push(c);
+    if (free) {
+      covered.fill(1, c.start, c.end);
+      kept.push(c);
+      continue;
+    }
+    for (const part of remainders(c, text, covered)) {
+      covered.fill(1, part.start, part.end);
+      kept.push(part);
+    }
   }
   return kept.sort((a, b) => a.start - b.start);
 }

@@ -41,9 +41,16 @@ export const CARD = /(?<![\d-])(?:\d{4}[ -]?){3}\d{1,7}(?![\d-])/g;
 const STREET_SUFFIX =
   "(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Ter|" +
   "Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl|Alley|Row|Plaza|Loop|Path|Pike|Crossing|Ridge|Run|Walk)";
+/**
+ * Between the parts of a street address: spaces, or one line break but never a blank line, so a date that ends
+ * a paragraph is not read as a house number for the next paragraph's "Dear Dr ...".
+ */
+const ADDRESS_GAP = "(?:[ \\t]{1,2}|[ \\t]?\\r?\\n)";
+/** A letter's salutation or closing is no street name ("Dear Dr", "Regards"). */
+const NOT_STREET_WORD = "(?!(?:Dear|Hello|Hi|Regards|Sincerely|Attn|To)\\b)";
 export const ADDRESS = new RegExp(
-  "(?<![\\w.-])\\d{1,6}[A-Z]?\\s{1,2}(?:(?:[NSEW]\\.?|North|South|East|West)\\s{1,2})?" +
-    "(?:(?:[A-Z][a-z]{1,20}|[A-Z]{2,12}|\\d{1,3}(?:st|nd|rd|th))\\.?\\s{1,2}){1,4}" +
+  `(?<![\\w.-])\\d{1,6}[A-Z]?${ADDRESS_GAP}(?:(?:[NSEW]\\.?|North|South|East|West)${ADDRESS_GAP})?` +
+    `(?:${NOT_STREET_WORD}(?:[A-Z][a-z]{1,20}|[A-Z]{2,12}|\\d{1,3}(?:st|nd|rd|th))\\.?${ADDRESS_GAP}){1,4}` +
     `${STREET_SUFFIX}\\b\\.?` +
     "(?:,?\\s{1,2}(?:Apt|Apartment|Suite|Ste|Unit|Room|Rm|Floor|Fl|#)\\.?\\s{0,2}#?[A-Za-z0-9-]{1,8}(?![\\w-]))?",
   "g",
