@@ -25,6 +25,8 @@ const CONTROLLERS = [
   "disruption-controller",
   "horizontal-pod-autoscaler-controller",
   "daemonset-controller",
+  // Removes the not-ready taint the API server puts on every new node once kwok reports it Ready.
+  "node-lifecycle-controller",
   "garbage-collector-controller",
   "serviceaccount-controller",
 ];
@@ -106,6 +108,8 @@ export async function startControlPlane(): Promise<ControlPlane> {
       `--service-account-key-file=${pki.serviceAccountPublicKeyFile}`,
       `--service-account-signing-key-file=${pki.serviceAccountKeyFile}`,
       "--service-cluster-ip-range=10.96.0.0/16",
+      // EKS admits privileged containers; what refuses them in the workload namespaces is Pod Security.
+      "--allow-privileged=true",
       "--profiling=false",
     ]);
     await waitUntil("kube-apiserver /readyz", () => httpsOk(`${server}/readyz`, pki, pki.admin.token), {

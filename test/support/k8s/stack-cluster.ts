@@ -16,6 +16,13 @@ export const FIELD_MANAGER = "pulumi-kubernetes";
 
 export interface StackCluster {
   rendered: RenderedStack;
+  /**
+   * Objects this control plane cannot take: kinds it does not serve (custom resources whose CRD comes from a
+   * Helm chart the harness does not install) or namespaces neither the stack nor Kubernetes creates. A test
+   * asserts this is empty, so nothing is skipped silently.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
+  unapplied: { reason: string; manifest: any }[];
   nodes: SimulatedNode[];
   kubectl: Kubectl;
   controlPlane: ControlPlane;
@@ -43,6 +50,26 @@ export function serverSideApply(kubectl: Kubectl, manifests: any[]): Promise<str
   );
 }
 
+/** "apiVersion/Kind" of every kind the API server serves. */
+async function servedKinds(kubectl: Kubectl): Promise<Set<string>> {
+  const kinds = new Set<string>();
+  const groups = JSON.parse(await kubectl.run(["get", "--raw", "/apis"]));
+  const versions = [
+    "v1",
+    ...groups.groups.map(
+      (g: { preferredVersion: { groupVersion: string } }) => g.preferredVersion.groupVersion,
+    ),
+  ];
+  for (const groupVersion of versions) {
+    const path = groupVersion === "v1" ? "/api/v1" : `/apis/${groupVersion}`;
+    const list = JSON.parse(await kubectl.run(["get", "--raw", path]));
+    for (const r of list.resources as { kind: string; name: string }[]) {
+      if (!r.name.includes("/")) kinds.add(`${groupVersion}/${r.kind}`);
+    }
+  }
+  return kinds;
+}
+
 /** `overrides` change the committed stack file's config (bare keys), as `pulumi config set` would. */
 export async function startStackCluster(
   stack: StackName,
@@ -68,8 +95,24 @@ export async function startStackCluster(
       "--timeout=60s",
       "crd/servicemonitors.monitoring.coreos.com",
     ]);
-    await serverSideApply(kubectl, rendered.manifests);
-    return { rendered, nodes, kubectl, controlPlane, stop: () => controlPlane.stop() };
+    const kindsServed = await servedKinds(kubectl);
+    const namespaces = new Set([
+      "default",
+      "kube-system",
+      ...rendered.manifests.filter((m) => m.kind === "Namespace").map((m) => m.metadata.name as string),
+    ]);
+    const unapplied: StackCluster["unapplied"] = [];
+    const applicable = rendered.manifests.filter((m) => {
+      const reason = !kindsServed.has(`${m.apiVersion}/${m.kind}`)
+        ? `kind ${m.kind} (${m.apiVersion}) is not served`
+        : m.metadata.namespace && !namespaces.has(m.metadata.namespace)
+          ? `namespace ${m.metadata.namespace} is not created by the stack`
+          : undefined;
+      if (reason) unapplied.push({ reason, manifest: m });
+      return reason === undefined;
+    });
+    await serverSideApply(kubectl, applicable);
+    return { rendered, unapplied, nodes, kubectl, controlPlane, stop: () => controlPlane.stop() };
   } catch (error) {
     await controlPlane.stop();
     throw error;
