@@ -19,13 +19,14 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pathlib
 import re
 import shutil
 import sys
 import tempfile
+
+from file_digest import sha256
 
 DEFAULT_MODEL_ID = "distilbert-base-uncased-finetuned-sst-2-english"
 MODEL_NAME = "distilbert_sst2"
@@ -36,14 +37,6 @@ EXPECTED_LABELS = {0: "NEGATIVE", 1: "POSITIVE"}
 def fail(message: str) -> None:
     print(f"export_hf_model: {message}", file=sys.stderr, flush=True)
     sys.exit(1)
-
-
-def sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def format_json(value: object) -> str:

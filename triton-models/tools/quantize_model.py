@@ -17,7 +17,6 @@ Cached: when the report names the current fp32 file's sha256 and this tool's own
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pathlib
 import shutil
@@ -25,19 +24,13 @@ import sys
 import tempfile
 import time
 
+from file_digest import sha256
+
 TIMING_SHAPE = (16, 32)  # the bucket most benchmark traffic lands in, at the gateway's batch size
 TIMING_RUNS = 5
 AGREEMENT_SEED = 13
 AGREEMENT_SAMPLES = 64
 AGREEMENT_SEQUENCE = 32
-
-
-def sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def quantize(source: pathlib.Path, target: pathlib.Path) -> None:
