@@ -13,7 +13,7 @@ export const PRESETS: Record<"brief" | "quick" | "full", PresetSettings> = {
     repetitions: 1,
     concurrency: [1, 16],
     openLoopFractions: [0.6],
-    ceiling: { batchSizes: [1, 8, 16], runsPerShape: 2 },
+    ceiling: { batchSizes: [1, 4, 16], runsPerShape: 1 },
   },
   // Runs stay several times longer than the slowest request at the top concurrency (a batch of 16 full-size
   // DistilBERT sequences takes a few hundred ms on 2 cores), so a run is not just its own ramp-up.

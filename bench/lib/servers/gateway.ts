@@ -5,7 +5,7 @@
 
 import path from "node:path";
 import { request } from "undici";
-import type { ModelPrecision } from "../../../gateway/src/deployment-contract";
+import { type ModelPrecision, REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
 import type { Subject } from "../subject";
 import { textBodies } from "../workload";
 import type { LocalContext } from "./context";
@@ -138,6 +138,9 @@ export function embeddedSubject(
       MODEL_NAME: ctx.model.name,
       MODEL_VERSION: ctx.model.version,
       MODEL_PRECISION: precision,
+      // Capacity, not the latency budget: with the 1 s default, admission sheds and deadlines expire on a busy
+      // 2-core machine before saturation is reached (the overload scenarios measure that policy).
+      REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE.maxMs),
       BATCHING: batching ? "on" : "off",
       BATCH_MAX_SIZE: "16",
       BATCH_MAX_QUEUE_DELAY_MS: "4",
