@@ -151,12 +151,9 @@ export function karpenterControllerPolicy(s: KarpenterPolicyScope): string {
           StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
         },
       },
-      {
-        Sid: "ReadInstanceProfiles",
-        Effect: "Allow",
-        Action: ["iam:GetInstanceProfile", "iam:ListInstanceProfiles"],
-        Resource: profile,
-      },
+      { Sid: "ReadInstanceProfiles", Effect: "Allow", Action: "iam:GetInstanceProfile", Resource: profile },
+      // Listing takes no resource ARN; it reveals profile names, which Karpenter matches to its own tags.
+      { Sid: "ListInstanceProfiles", Effect: "Allow", Action: "iam:ListInstanceProfiles", Resource: "*" },
       { Sid: "Cluster", Effect: "Allow", Action: "eks:DescribeCluster", Resource: s.clusterArn },
     ],
   });

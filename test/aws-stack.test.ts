@@ -415,20 +415,24 @@ describe("model repository", () => {
   test("versions every object so a bad model push can be rolled back", () => {
     const versioning = prod.mocked.one("aws:s3/bucketVersioning:BucketVersioning");
     expect(versioning.inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-    expect(versioning.inputs.bucket).toBe(prod.mocked.one(BUCKET).id);
+    expect(versioning.inputs.bucket).toBe(prod.mocked.one(BUCKET, "model-repository").id);
   });
 
   test("encrypts objects at rest by default", () => {
     const sse = prod.mocked.one(
       "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "model-repository",
     );
     expect(sse.inputs.rules).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
   });
 
   test("blocks every form of public access", () => {
-    const block = prod.mocked.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    const block = prod.mocked.one(
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "model-repository",
+    );
     expect(block.inputs).toEqual({
-      bucket: prod.mocked.one(BUCKET).id,
+      bucket: prod.mocked.one(BUCKET, "model-repository").id,
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
@@ -437,7 +441,10 @@ describe("model repository", () => {
   });
 
   test("disables ACLs so the bucket policy is the only access control", () => {
-    expect(prod.mocked.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).toEqual({
+    expect(
+      prod.mocked.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "model-repository").inputs
+        .rule,
+    ).toEqual({
       objectOwnership: "BucketOwnerEnforced",
     });
   });
@@ -483,14 +490,14 @@ describe("model repository", () => {
   });
 
   test("prod refuses to destroy the bucket or delete it with the stack", () => {
-    const bucket = prod.mocked.one(BUCKET);
+    const bucket = prod.mocked.one(BUCKET, "model-repository");
     expect(bucket.inputs.forceDestroy).toBe(false);
     expect(bucket.options.protect).toBe(true);
     expect(bucket.options.retainOnDelete).toBe(true);
   });
 
   test("dev lets the bucket be destroyed with its contents", () => {
-    const bucket = dev.mocked.one(BUCKET);
+    const bucket = dev.mocked.one(BUCKET, "model-repository");
     expect(bucket.inputs.forceDestroy).toBe(true);
     expect(bucket.options.protect).toBe(false);
   });
@@ -568,11 +575,13 @@ describe("stack outputs", () => {
   });
 
   test("modelBucketName is the model repository bucket", async () => {
-    expect(await outputValue(prod.outputs.modelBucketName)).toBe(prod.mocked.one(BUCKET).state.bucket);
+    expect(await outputValue(prod.outputs.modelBucketName)).toBe(
+      prod.mocked.one(BUCKET, "model-repository").state.bucket,
+    );
   });
 
   test("modelRepositoryUri points Triton at the bucket prefix", async () => {
-    const bucket = prod.mocked.one(BUCKET).state.bucket;
+    const bucket = prod.mocked.one(BUCKET, "model-repository").state.bucket;
     expect(await outputValue(prod.outputs.modelRepositoryUri)).toBe(`s3://${bucket}/models`);
   });
 

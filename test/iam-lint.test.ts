@@ -33,7 +33,7 @@ const ALLOWED: Allowed[] = [
       "a trust policy names a Principal and has no Resource; parliament lints every document as an identity policy",
   },
   {
-    document: /(alb-controller-role|model-repository-triton) assumeRolePolicy$/,
+    document: /(alb-controller-role|model-repository-triton|karpenter-controller) assumeRolePolicy$/,
     issue: "UNKNOWN_FEDERATION_SOURCE",
     detail: /:oidc-provider\/oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\//,
     reason:
@@ -64,6 +64,35 @@ const ALLOWED: Allowed[] = [
     issue: "PERMISSIONS_MANAGEMENT_ACTIONS",
     reason:
       "EKS envelope encryption needs kms:CreateGrant on the secrets key; the statement is scoped to that one key",
+  },
+  {
+    document: /karpenter-controller policy$/,
+    issue: "RESOURCE_MISMATCH",
+    detail: /ec2:(RunInstances|CreateFleet)/,
+    reason:
+      "Karpenter's reference split: RunInstances/CreateFleet on shared images, subnets and security groups in one " +
+      "statement, on the instances, volumes and fleets it creates (which must carry this cluster's request tags) in another",
+  },
+  {
+    document: /karpenter-controller policy$/,
+    issue: "RESOURCE_MISMATCH",
+    detail: /ssm:GetParameter/,
+    reason:
+      "AWS's public AMI parameters (/aws/service/*) have no account in their ARN; parliament's format expects one",
+  },
+  {
+    document: /karpenter-controller policy$/,
+    issue: "PERMISSIONS_MANAGEMENT_ACTIONS",
+    reason:
+      "Karpenter passes the node role (that one ARN, to EC2 only) and manages instance profiles tagged for this " +
+      "cluster and region only (components/karpenter-iam.ts)",
+  },
+  {
+    document: /karpenter-controller policy$/,
+    issue: "PRIVILEGE_ESCALATION",
+    reason:
+      "iam:PassRole with ec2:RunInstances is how Karpenter launches nodes; it may pass only the node role, whose " +
+      "policies are the managed node groups' own",
   },
 ];
 

@@ -72,7 +72,8 @@ export async function stackS3Layout(stack: "dev" | "prod" = "dev"): Promise<Stac
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(repositoryUri);
   if (!match) throw new Error(`modelRepositoryUri ${repositoryUri} is not s3://<bucket>/<prefix>`);
   const [, bucket, prefix] = match as unknown as [string, string, string];
-  if (mocked.one(BUCKET).state.bucket !== bucket) throw new Error(`the repository URI names another bucket`);
+  if (mocked.one(BUCKET, "model-repository").state.bucket !== bucket)
+    throw new Error(`the repository URI names another bucket`);
 
   const tritonRoleArn = await outputValue<string>(outputs.tritonRoleArn);
   const role = mocked.byType(ROLE).find((r) => r.state.arn === tritonRoleArn);
@@ -87,7 +88,7 @@ export async function stackS3Layout(stack: "dev" | "prod" = "dev"): Promise<Stac
     prefix,
     repositoryUri,
     objects: await Promise.all(mocked.byType(OBJECT).map((o) => objectSource(o.inputs.key, o.inputs))),
-    bucketPolicy: parsePolicy(mocked.one(BUCKET_POLICY).inputs.policy),
+    bucketPolicy: parsePolicy(mocked.one(BUCKET_POLICY, "model-repository").inputs.policy),
     tritonRole: {
       name: role.state.name,
       arn: tritonRoleArn,
