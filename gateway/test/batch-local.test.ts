@@ -221,6 +221,7 @@ describe("npm run batch, local mode", () => {
         encoding: "utf8",
       });
       assert.equal(run.status, 0, run.stdout);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal progress bar redraws its line with ESC [2K
       assert.match(run.stdout, /\r\x1b\[2K\[#{24}\] 5\/5 100% \| [\d.]+ rec\/s \| ETA 0s \| 0 errors/);
       assert.equal(readLines(out).length, 5);
     },
