@@ -1,11 +1,12 @@
 /** Data at rest: S3 (encryption, no public access, TLS only), KMS rotation, ECR, log retention. */
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PROD_MIN_ACCESS_LOG_DAYS } from "../components/config/edge-protection";
 import { isProd, isProdStack, known, type Props, referencing } from "./resources";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const BUCKET_TYPES = [BUCKET, "aws:s3/bucketV2:BucketV2"];
 /** Retention of audit evidence (flow logs, control-plane logs, access logs) in prod, in days. */
-export const PROD_MIN_LOG_RETENTION_DAYS = 365;
+export const PROD_MIN_LOG_RETENTION_DAYS = PROD_MIN_ACCESS_LOG_DAYS;
 
 const PUBLIC_ACLS = ["public-read", "public-read-write", "authenticated-read"];
 

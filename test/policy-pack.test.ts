@@ -45,6 +45,7 @@ test.each(["dev", "prod"] as const)("the %s stack passes every guardrail", async
 const BUCKET = "aws:s3/bucket:Bucket";
 const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
 const EKS = "eks:index:Cluster";
+const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
 interface Mutation {
   title: string;
@@ -227,6 +228,33 @@ const MUTATIONS: Mutation[] = [
     mutate: (rs) => {
       const spec = find(rs, "kubernetes:apps/v1:DaemonSet", "nvidia").inputs.spec.template.spec;
       spec.volumes.push({ name: "root", hostPath: { path: "/" } });
+    },
+  },
+  {
+    title: "a Karpenter node class that allows IMDSv1",
+    stack: "prod",
+    policy: "imdsv2-required",
+    mutate: (rs) => {
+      find(rs, NODE_CLASS).inputs.spec.metadataOptions.httpTokens = "optional";
+    },
+  },
+  {
+    title: "a Karpenter node class with an unencrypted root volume",
+    stack: "dev",
+    policy: "ebs-encryption-at-rest",
+    mutate: (rs) => {
+      find(rs, NODE_CLASS).inputs.spec.blockDeviceMappings[0].ebs.encrypted = false;
+    },
+  },
+  {
+    title: "an access-logs bucket expiring prod logs after 90 days",
+    stack: "prod",
+    policy: "s3-log-bucket-retention",
+    mutate: (rs) => {
+      find(
+        rs,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      ).inputs.rules[0].expiration.days = 90;
     },
   },
 ];
