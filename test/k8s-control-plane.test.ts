@@ -140,7 +140,10 @@ describe.each(STACKS)("$stack stack on a real control plane", ({ stack, override
         "kube-system",
         "app.kubernetes.io/name=nvidia-device-plugin",
       );
-      expect(triton.length).toBe(manifest("Deployment", "triton").spec.replicas);
+      const tritonNamespace = manifest("Deployment", "triton").metadata.namespace;
+      // The replica count is the cluster's (an autoscaler may own it), not necessarily the manifest's.
+      const deployed = await cluster.kubectl.getJson(["deployment/triton", "-n", tritonNamespace]);
+      expect(triton.length).toBe(deployed.spec.replicas);
       expect(triton.map((p) => poolOf(p.node))).toEqual(triton.map(() => gpuPool));
       expect(gateway.every((p) => systemPools.has(poolOf(p.node) ?? ""))).toBe(true);
       expect(plugin.map((p) => p.node).sort()).toEqual(
