@@ -5,5 +5,3 @@
  */
 export const PHI_NAMESPACE_LABEL = "clinical-inference.io/phi";
 
-/** Labels of a namespace that never holds PHI (e.g. monitoring: metrics are PHI-free by contract). */
-export const NON_PHI_NAMESPACE_LABELS: Readonly<Record<string, string>> = { [PHI_NAMESPACE_LABEL]: "false" };
