@@ -2,6 +2,7 @@ import path from "node:path";
 import type { BackendConfig, DeidConfig, DeidOperator, PhiType } from "./contracts";
 import { DEID_OPERATORS } from "./contracts";
 import { parseOperatorSpec } from "./deid/index";
+import { DEFAULT_DEID_MODEL_PATH, type DeidModelSetting } from "./deid-model/paths";
 import {
   ALL_SCOPES,
   BACKEND_KINDS,
@@ -11,6 +12,7 @@ import {
   DEFAULT_MODEL_NAME,
   DEFAULT_MODEL_PRECISION,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEID_MODEL_OFF,
   GATEWAY_ENV as E,
   GATEWAY_PORTS,
   MODEL_PRECISIONS,
@@ -104,7 +106,7 @@ export interface LimitsConfig {
   requestDeadlineMs: number;
 }
 
-export type DeidSettings = Omit<DeidConfig, "key"> & { keyFile: string };
+export type DeidSettings = Omit<DeidConfig, "key"> & { keyFile: string; model: DeidModelSetting };
 
 export interface GatewayConfig {
   /** local-dev: no JWKS configured and not production; secrets are generated under localDev.dir. */
@@ -160,6 +162,17 @@ function parseOperators(r: Reader): Partial<Record<PhiType, DeidOperator>> {
   } catch (error) {
     throw new ConfigError(error instanceof Error ? error.message : String(error));
   }
+}
+
+function parseDeidModel(r: Reader): DeidModelSetting {
+  const value = r.raw(E.DEID_MODEL);
+  if (value === undefined) return { kind: "file", path: DEFAULT_DEID_MODEL_PATH };
+  const trimmed = value.trim();
+  if (trimmed === DEID_MODEL_OFF) return { kind: "off" };
+  if (trimmed === "") {
+    throw new ConfigError(`DEID_MODEL must be a path to the detector's .onnx file or "${DEID_MODEL_OFF}"`);
+  }
+  return { kind: "file", path: path.resolve(trimmed) };
 }
 
 /** Resolves a file path from the environment against the working directory, as a shell user expects. */
@@ -293,6 +306,7 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
       strict: r.bool(E.DEID_STRICT, false),
       maxShiftDays: r.int(E.DEID_MAX_SHIFT_DAYS, 365, 1, 3650),
       keyFile: deidKeyFile,
+      model: parseDeidModel(r),
     },
   };
 }

@@ -69,7 +69,10 @@ export interface Principal {
 }
 
 export interface Deidentifier {
+  /** Throws when a recognizer only runs asynchronously (the learned detector): use deidentifyAsync. */
   deidentify(text: string): DeidentifyResult;
+  /** Every recognizer, asynchronous ones included; rejects when one fails, never a partial result. */
+  deidentifyAsync?(text: string): Promise<DeidentifyResult>;
 }
 
 export const DEID_OPERATORS = ["replace", "surrogate", "mask", "hash", "redact", "shift"] as const;

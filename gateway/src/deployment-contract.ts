@@ -58,8 +58,12 @@ export const GATEWAY_ENV = names(
   "DEID_STRICT",
   "DEID_MAX_SHIFT_DAYS",
   "DEID_KEY_FILE",
+  "DEID_MODEL",
 );
 export type GatewayEnvName = keyof typeof GATEWAY_ENV;
+
+/** DEID_MODEL value that runs the rules without the learned detector. */
+export const DEID_MODEL_OFF = "off";
 
 /** NODE_ENV value that turns off local-development fallbacks (generated keys). */
 export const PRODUCTION_NODE_ENV = "production";

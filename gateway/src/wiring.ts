@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { readJwksFile } from "./auth/verifier";
 import type { GatewayConfig } from "./config";
 import type { InferenceBackend } from "./contracts";
-import { createDeidentifier } from "./deid/index";
+import { loadServedDeidentifier } from "./deid-model/deidentifier";
 import { readDeidKey } from "./local-dev";
 import { createLogger } from "./logger";
 import { createMetrics, type GatewayMetrics } from "./metrics";
@@ -29,8 +29,25 @@ export async function runGatewayProcess(
 ): Promise<GatewayProcess> {
   const logger = createLogger(config.logLevel);
   const metrics = createMetrics();
-  const { keyFile, ...deidSettings } = config.deid;
-  const deidentifier = createDeidentifier({ ...deidSettings, key: readDeidKey(keyFile) });
+  const { keyFile, model, ...deidSettings } = config.deid;
+  // Fail safe: without its configured detector the gateway serves no de-identification at all (readiness and
+  // every request that needs it answer 503 dependency-missing), never the rules alone or the raw text.
+  const deidentifier = await loadServedDeidentifier(
+    { ...deidSettings, key: readDeidKey(keyFile) },
+    model,
+  ).then(
+    (d) => {
+      logger.info({ detectors: d.detectors }, "de-identifier loaded");
+      return d;
+    },
+    (error: unknown) => {
+      logger.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        "de-identifier not loaded",
+      );
+      return undefined;
+    },
+  );
   const oauth = config.oauth
     ? {
         signer: await loadSigner(config.oauth.signingKeyFile),

@@ -24,7 +24,7 @@ const NO_TRITON = {
 
 function startMain(
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number; stderr: () => string }> {
+): Promise<{ child: ChildProcess; port: number; stderr: () => string; logs: Record<string, unknown>[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: {
@@ -41,10 +41,13 @@ function startMain(
   child.stderr?.on("data", (d) => {
     stderr += String(d);
   });
+  const logs: Record<string, unknown>[] = [];
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       const record = JSON.parse(line);
-      if (record.msg === "gateway listening") resolve({ child, port: record.port, stderr: () => stderr });
+      logs.push(record);
+      if (record.msg === "gateway listening")
+        resolve({ child, port: record.port, stderr: () => stderr, logs });
     });
     child.once("exit", (code) => reject(new Error(`gateway exited with ${code}: ${stderr}`)));
   });
@@ -124,6 +127,41 @@ describe("npm start (src/main.ts)", () => {
       assert.equal(((await rejected.json()) as { reason: string }).reason, "unknown_kid");
       const tokenEndpoint = await fetch(`http://127.0.0.1:${gw.port}/oauth2/token`, { method: "POST" });
       assert.equal(tokenEndpoint.status, 404, "no token endpoint without OAUTH_SIGNING_KEY_FILE");
+    } finally {
+      assert.equal(await stop(gw.child), 0);
+    }
+  });
+
+  it("de-identifies with the rules and the learned model by default and names both in its start-up log", {
+    timeout: 90_000,
+  }, async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "gateway-main-")), "dev-keys");
+    const gw = await startMain({ LOCAL_DEV_DIR: dir });
+    try {
+      const loaded = gw.logs.find((r) => r.msg === "de-identifier loaded");
+      assert.equal(loaded?.detectors, "rules+model");
+    } finally {
+      assert.equal(await stop(gw.child), 0);
+    }
+  });
+
+  it("with DEID_MODEL naming a missing file is not ready and answers 503 dependency-missing, never the text", {
+    timeout: 90_000,
+  }, async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "gateway-main-")), "dev-keys");
+    const gw = await startMain({ LOCAL_DEV_DIR: dir, DEID_MODEL: path.join(dir, "no-such-model.onnx") });
+    try {
+      while (!gw.stderr().includes("curl -s")) await new Promise((resolve) => setTimeout(resolve, 20));
+      const token = /TOKEN=(\S+)/.exec(gw.stderr())?.[1] as string;
+      const ready = await fetch(`http://127.0.0.1:${gw.port}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { missing: string }).missing, "de-identification engine");
+      const res = await deidentify(gw.port, token);
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get("content-type"), "application/problem+json; charset=utf-8");
+      const body = await res.text();
+      assert.match(body, /dependency-missing/);
+      assert.doesNotMatch(body, /Alice Carter|02\/03\/2024/);
     } finally {
       assert.equal(await stop(gw.child), 0);
     }

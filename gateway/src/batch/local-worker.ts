@@ -7,12 +7,11 @@ import type { Logger } from "pino";
 import type { GatewayConfig } from "../config";
 import {
   BackendOverloadedError,
-  type Deidentifier,
   type DeidentifyResult,
   type InferenceBackend,
   phiSummary,
 } from "../contracts";
-import { createDeidentifier } from "../deid/index";
+import { loadServedDeidentifier } from "../deid-model/deidentifier";
 import { createBackend } from "../inference/index";
 import { ensureLocalDevFiles, readDeidKey } from "../local-dev";
 import { type InputRecord, needsSentiment, needsText, type Outcome, type Task, type Worker } from "./record";
@@ -31,8 +30,13 @@ export async function createLocalWorker(options: LocalWorkerOptions): Promise<Wo
   // Local development mode shares npm start's generated de-identification key, so surrogates and date
   // shifts match what the local gateway answers.
   if (config.localDev) await ensureLocalDevFiles(config.localDev);
-  const { keyFile, ...deidSettings } = config.deid;
-  const deidentifier: Deidentifier = createDeidentifier({ ...deidSettings, key: readDeidKey(keyFile) });
+  const { keyFile, model: deidModel, ...deidSettings } = config.deid;
+  // A missing or broken detector stops the run here (the error names the file and DEID_MODEL), before any
+  // record is read: the batch never writes text the configured detectors did not see.
+  const deidentifier = await loadServedDeidentifier(
+    { ...deidSettings, key: readDeidKey(keyFile) },
+    deidModel,
+  );
   let backend: InferenceBackend | undefined;
   if (needsSentiment(task)) {
     backend = createBackend(config.backend, {
@@ -60,7 +64,13 @@ export async function createLocalWorker(options: LocalWorkerOptions): Promise<Wo
       ? `local ${config.backend.kind} backend, model ${model.name} version ${model.version}${model.synthetic ? " (synthetic weights)" : ""}`
       : "local de-identifier",
     async process(records: readonly InputRecord[]): Promise<Outcome[]> {
-      const cleaned: DeidentifyResult[] = records.map((r) => deidentifier.deidentify(r.text));
+      let cleaned: DeidentifyResult[];
+      try {
+        cleaned = await Promise.all(records.map((r) => deidentifier.deidentifyAsync(r.text)));
+      } catch (err) {
+        const reason = `de-identification failed (${(err as Error).name})`;
+        return records.map(() => ({ ok: false, reason }));
+      }
       let predictions: Awaited<ReturnType<typeof classify>> | undefined;
       if (backend !== undefined) {
         try {
@@ -85,6 +95,7 @@ export async function createLocalWorker(options: LocalWorkerOptions): Promise<Wo
     },
     async close() {
       await backend?.close();
+      await deidentifier.close();
     },
   };
 }

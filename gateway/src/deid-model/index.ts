@@ -6,14 +6,14 @@
  * "no PHI".
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import * as ort from "onnxruntime-node";
 import type { PhiEntity } from "../contracts";
 import { FEATURES_PER_TOKEN, featurize, HASH_BUCKETS, type Token, tokenize } from "./features";
 import { decodeSpans, MODEL_LABELS } from "./labels";
 
-/** The committed model, built by `npm run deid-model:train -w gateway` (gateway/deid-model/README.md). */
-export const DEFAULT_DEID_MODEL_PATH = join(__dirname, "..", "..", "deid-model", "model.onnx");
+import { DEFAULT_DEID_MODEL_PATH } from "./paths";
+
+export { DEFAULT_DEID_MODEL_PATH };
 
 /**
  * A token is PHI when the model gives "outside" less than this probability. Above 0.5 on purpose: a missed

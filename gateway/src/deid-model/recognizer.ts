@@ -3,6 +3,7 @@
  * Its spans join the rules' candidates before overlap resolution, the look-alike filter and the second pass.
  */
 import { type DeidDocument, inLookalike } from "../deid/document";
+import { NAME_CUE_WORDS } from "../deid/lexicon";
 import type { AsyncRecognizer } from "../deid/recognizer";
 import type { Span } from "../deid/span";
 import { DEFAULT_DEID_MODEL_PATH, type DeidModel, type DeidModelOptions, loadDeidModel } from "./index";
@@ -24,6 +25,22 @@ export const MODEL_SPAN_SCORE = 0.75;
  */
 export const LOOKALIKE_OVERRIDE_SCORE = 0.9;
 
+const LEADING_WORD = /^([\p{L}]+)[\s:,.]+/u;
+
+/**
+ * A name cue opening a model span ("Patient John" read as a place at the start of a short note) is the cue, not
+ * the identifier: the rules' cue list says so, and the rules find the name after it.
+ */
+function withoutLeadingCues(text: string, s: { start: number; end: number }): number {
+  let start = s.start;
+  for (let m = LEADING_WORD.exec(text.slice(start, s.end)); m !== null; ) {
+    if (!NAME_CUE_WORDS.has((m[1] as string).toLowerCase())) break;
+    start += m[0].length;
+    m = LEADING_WORD.exec(text.slice(start, s.end));
+  }
+  return start;
+}
+
 export function modelRecognizer(model: DeidModel): AsyncRecognizer {
   return {
     name: MODEL_RECOGNIZER_NAME,
@@ -31,12 +48,16 @@ export function modelRecognizer(model: DeidModel): AsyncRecognizer {
       const spans = await model.find(doc.text);
       return spans
         .filter((s) => s.score >= LOOKALIKE_OVERRIDE_SCORE || !inLookalike(doc, s.start, s.end))
-        .map((s) => ({
-          type: s.type,
-          start: s.start,
-          end: s.end,
-          score: Math.min(s.score, MODEL_SPAN_SCORE),
-        }));
+        .map(
+          (s): Span => ({
+            type: s.type,
+            start: withoutLeadingCues(doc.text, s),
+            end: s.end,
+            score: Math.min(s.score, MODEL_SPAN_SCORE),
+            learned: true,
+          }),
+        )
+        .filter((s) => s.end > s.start);
     },
   };
 }

@@ -13,9 +13,10 @@ import {
   type PhiEntity,
   type PhiType,
 } from "../contracts";
-import { type DetectOptions, detect } from "./detect";
+import { type DetectOptions, detect, detectAsync } from "./detect";
 import { nameDictionaries } from "./dictionaries";
 import { newRewriteContext, operatorFor, rewriteSpan, shiftDays } from "./operators";
+import type { RecognizerRegistry } from "./recognizer";
 import type { Span } from "./span";
 
 export { type DetectOptions, defaultRegistry, detect, detectAsync } from "./detect";
@@ -100,34 +101,41 @@ function shiftSeed(text: string, spans: readonly Span[]): string {
   return `text:${text}`;
 }
 
-export function createDeidentifier(
-  config: DeidConfig,
-  options: Omit<DetectOptions, "strict"> = {},
-): Deidentifier {
+export interface DeidentifierOptions extends Omit<DetectOptions, "strict"> {
+  /** The recognizers to run (default: the built-in rules); one with the learned model needs deidentifyAsync. */
+  registry?: RecognizerRegistry;
+}
+
+export function createDeidentifier(config: DeidConfig, options: DeidentifierOptions = {}): Deidentifier {
   validateDeidConfig(config);
   nameDictionaries(); // load now so a missing data file fails at startup, not on the first request
+  const { registry, ...detectOptions } = options;
   const needsShift = config.defaultOperator === "shift" || Object.values(config.operators).includes("shift");
+  const rewrite = (text: string, spans: readonly Span[]): DeidentifyResult => {
+    const shift =
+      needsShift && operatorFor(config, "DATE") === "shift"
+        ? shiftDays(config.key, shiftSeed(text, spans), config.maxShiftDays)
+        : 0;
+    const ctx = newRewriteContext(config, shift);
+    const parts: string[] = [];
+    const entities: PhiEntity[] = [];
+    const counts: Partial<Record<PhiType, number>> = {};
+    let at = 0;
+    for (const s of spans) {
+      parts.push(text.slice(at, s.start), rewriteSpan(s, text.slice(s.start, s.end), ctx));
+      at = s.end;
+      entities.push({ type: s.type, start: s.start, end: s.end, score: s.score });
+      counts[s.type] = (counts[s.type] ?? 0) + 1;
+    }
+    parts.push(text.slice(at));
+    return { text: parts.join(""), entities, counts };
+  };
+  const checked = (text: string): DetectOptions => {
+    if (typeof text !== "string") throw new TypeError("deidentify: text must be a string");
+    return { ...detectOptions, strict: config.strict };
+  };
   return {
-    deidentify(text: string): DeidentifyResult {
-      if (typeof text !== "string") throw new TypeError("deidentify: text must be a string");
-      const spans = detect(text, { ...options, strict: config.strict });
-      const shift =
-        needsShift && operatorFor(config, "DATE") === "shift"
-          ? shiftDays(config.key, shiftSeed(text, spans), config.maxShiftDays)
-          : 0;
-      const ctx = newRewriteContext(config, shift);
-      const parts: string[] = [];
-      const entities: PhiEntity[] = [];
-      const counts: Partial<Record<PhiType, number>> = {};
-      let at = 0;
-      for (const s of spans) {
-        parts.push(text.slice(at, s.start), rewriteSpan(s, text.slice(s.start, s.end), ctx));
-        at = s.end;
-        entities.push({ type: s.type, start: s.start, end: s.end, score: s.score });
-        counts[s.type] = (counts[s.type] ?? 0) + 1;
-      }
-      parts.push(text.slice(at));
-      return { text: parts.join(""), entities, counts };
-    },
+    deidentify: (text) => rewrite(text, detect(text, checked(text), registry)),
+    deidentifyAsync: async (text) => rewrite(text, await detectAsync(text, checked(text), registry)),
   };
 }

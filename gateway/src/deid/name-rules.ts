@@ -3,10 +3,10 @@
  * (the walk resumes there) or -1; the two trailing passes only add evidence and never move the walk.
  */
 import * as lexicon from "./lexicon";
-import * as walk from "./name-walk";
 import type { NameWalk } from "./name-walk";
-import * as tokenModule from "./tokens";
+import * as walk from "./name-walk";
 import type { Token } from "./tokens";
+import * as tokenModule from "./tokens";
 
 // Local bindings: module-namespace property reads (getters under tsx) on every token add up in the name walk.
 const {

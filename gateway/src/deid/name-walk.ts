@@ -4,10 +4,10 @@
  */
 import { nameDictionaries } from "./dictionaries";
 import * as lexicon from "./lexicon";
-import * as spans from "./span";
 import type { Span } from "./span";
-import * as tokenModule from "./tokens";
+import * as spans from "./span";
 import type { Token } from "./tokens";
+import * as tokenModule from "./tokens";
 
 // Local bindings: module-namespace property reads (getters under tsx) on every token add up in the name walk.
 const { EPONYM_HEADS, EPONYMS, MONTHS, TITLES } = lexicon;

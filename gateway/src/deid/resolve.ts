@@ -47,6 +47,9 @@ function rank(a: Span, b: Span): number {
   const strongA = a.score >= STRONG ? 1 : 0;
   const strongB = b.score >= STRONG ? 1 : 0;
   if (strongA !== strongB) return strongB - strongA;
+  // A rule's span of another type beats a model span it overlaps ("John Smith" the name over the model's
+  // "John" the place); of the same type, the longer wins below, so a model span can extend a rule's match.
+  if (a.learned !== b.learned && a.type !== b.type) return a.learned ? 1 : -1;
   const p = TYPE_PRIORITY[b.type] - TYPE_PRIORITY[a.type];
   if (p !== 0) return p;
   const len = b.end - b.start - (a.end - a.start);
@@ -76,7 +79,11 @@ function remainders(c: Span, text: string, covered: Uint8Array): Span[] {
     while (start < end && !ALNUM.test(text.charAt(start))) start++;
     let stop = end;
     while (stop > start && !ALNUM.test(text.charAt(stop - 1))) stop--;
-    if (stop > start) parts.push({ type: c.type, start, end: stop, score: Math.min(c.score, PARTIAL_SCORE) });
+    if (stop > start) {
+      const part: Span = { type: c.type, start, end: stop, score: Math.min(c.score, PARTIAL_SCORE) };
+      if (c.learned) part.learned = true;
+      parts.push(part);
+    }
     k = end;
   }
   return parts;

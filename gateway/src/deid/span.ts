@@ -21,6 +21,8 @@ export interface DateForm {
 /** A detected identifier plus what the rewriter needs; offsets index the original text. */
 export interface Span extends PhiEntity {
   date?: DateForm;
+  /** Found by the learned detector, not by a rule: it yields to an overlapping rule span of another type. */
+  learned?: true;
 }
 
 export function span(type: PhiType, start: number, end: number, score: number): Span {

@@ -43,7 +43,7 @@ export interface Classified {
 /** The steps every /v1 route is made of: de-identify, then (for sentiment) admit and classify. */
 export interface InferencePipeline {
   /** De-identifies each text and records the PHI counts for the audit record and metrics. */
-  deidentify(res: Response, texts: readonly string[]): DeidentifyResult[];
+  deidentify(res: Response, texts: readonly string[]): Promise<DeidentifyResult[]>;
   /**
    * Reads the request's budget, asks admission, de-identifies and classifies: only de-identified text reaches
    * the backend. A request that cannot be answered within its budget is refused before any of that work.
@@ -101,10 +101,23 @@ export function createInferencePipeline(deps: PipelineDeps): InferencePipeline {
     return new HttpProblem("overloaded", detail, { headers: { "Retry-After": String(retryAfterSeconds) } });
   };
 
-  const deidentify = (res: Response, texts: readonly string[]): DeidentifyResult[] => {
+  const deidentify = async (res: Response, texts: readonly string[]): Promise<DeidentifyResult[]> => {
     if (!deps.deidentifier) throw missing("de-identification engine");
     const deid = deps.deidentifier;
-    const results = texts.map((t) => deid.deidentify(t));
+    const deidAsync = deid.deidentifyAsync?.bind(deid);
+    let results: DeidentifyResult[];
+    try {
+      results = deidAsync
+        ? await Promise.all(texts.map((t) => deidAsync(t)))
+        : texts.map((t) => deid.deidentify(t));
+    } catch (error) {
+      // A detector that fails mid-request (the model's session) must not degrade to a partial redaction.
+      deps.logger.error(
+        { requestId: locals(res).requestId, errorClass: error instanceof Error ? error.name : typeof error },
+        "de-identification failed",
+      );
+      throw missing("de-identification engine");
+    }
     const counts = mergeCounts(results);
     locals(res).phiCounts = counts;
     for (const [type, n] of Object.entries(counts)) metrics.phiEntities.inc({ type }, n);
@@ -121,7 +134,7 @@ export function createInferencePipeline(deps: PipelineDeps): InferencePipeline {
     const budget = budgetSignal(res, deadline);
     let succeeded = false;
     try {
-      const deids = deidentify(res, texts);
+      const deids = await deidentify(res, texts);
       const deidentified = deids.map((d) => d.text);
       const queuedAt = performance.now();
       const predictions = await limiter.run(async () => {

@@ -190,8 +190,8 @@ export function inferenceRoutes(deps: InferenceRouteDeps): Route[] {
       body: { mediaType: JSON_MEDIA_TYPE, name: "DeidentifyRequest", schema: textBody(text) },
       responses: { "200": jsonResponse("The de-identified text", "DeidentifyResult"), ...PROTECTED_ERRORS },
       schemas: { DeidentifyResult: RESPONSE_SCHEMAS.DeidentifyResult },
-      handler: (req: Request, res: Response) => {
-        const [deid] = pipeline.deidentify(res, [(req.body as { text: string }).text]);
+      handler: async (req: Request, res: Response) => {
+        const [deid] = await pipeline.deidentify(res, [(req.body as { text: string }).text]);
         if (deid === undefined) throw new Error("the de-identifier returned no result");
         res.json({
           text: deid.text,
