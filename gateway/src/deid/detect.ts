@@ -6,6 +6,7 @@
 import { dateRecognizer } from "./dates";
 import { type DeidDocument, inLookalike, prepareDocument } from "./document";
 import { nameRecognizer } from "./names";
+import { type Normalised, normaliseForDetection, toOriginal } from "./normalize";
 import { RecognizerRegistry } from "./recognizer";
 import { resolveOverlaps } from "./resolve";
 import { secondPass } from "./second-pass";
@@ -77,14 +78,24 @@ function finish(doc: DeidDocument, candidates: readonly Span[], options: DetectO
   return kept.filter((s) => s.score >= min).sort((a, b) => a.start - b.start);
 }
 
+/** Spans found on the normalised text, on the original's offsets (the mapping is monotonic: no new overlaps). */
+function onOriginal(n: Normalised, spans: Span[]): Span[] {
+  if (n.original === undefined) return spans;
+  return spans.map((s) => {
+    const [start, end] = toOriginal(n, s.start, s.end);
+    return { ...s, start, end };
+  });
+}
+
 /** Finds PHI with the built-in recognizers, or with `registry` when it holds only synchronous ones. */
 export function detect(
   text: string,
   options: DetectOptions = {},
   registry: RecognizerRegistry = DEFAULT_REGISTRY,
 ): Span[] {
-  const doc = prepareDocument(text);
-  return finish(doc, registry.find(doc), options);
+  const n = normaliseForDetection(text);
+  const doc = prepareDocument(n.text);
+  return onOriginal(n, finish(doc, registry.find(doc), options));
 }
 
 /** As `detect`, for registries that hold an asynchronous recognizer (a model-based one). */
@@ -93,6 +104,7 @@ export async function detectAsync(
   options: DetectOptions = {},
   registry: RecognizerRegistry = DEFAULT_REGISTRY,
 ): Promise<Span[]> {
-  const doc = prepareDocument(text);
-  return finish(doc, await registry.findAsync(doc), options);
+  const n = normaliseForDetection(text);
+  const doc = prepareDocument(n.text);
+  return onOriginal(n, finish(doc, await registry.findAsync(doc), options));
 }
