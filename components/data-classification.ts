@@ -4,4 +4,3 @@
  * "false", which makes the exception visible in review and in `kubectl get ns -L`.
  */
 export const PHI_NAMESPACE_LABEL = "clinical-inference.io/phi";
-
