@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import request from "supertest";
+import { createDeidentifier, defaultRegistry } from "../src/deid/index";
 import { buildTestApp } from "./support/app";
 import { writeClientsFile } from "./support/clients";
 import { RecordingBackend } from "./support/doubles";
@@ -189,6 +190,30 @@ describe("API routes", () => {
       .expect(503);
     assert.equal(res.body.missing, "de-identification engine");
     assert.doesNotMatch(JSON.stringify(res.body), /John/);
+  });
+
+  it("a detector that fails during a request answers 503 dependency-missing and never reaches the backend", async () => {
+    const failing = defaultRegistry().add({
+      name: "failing-model",
+      findAsync: () => Promise.reject(new Error("session run failed")),
+    });
+    const deidentifier = createDeidentifier(
+      { operators: {}, defaultOperator: "replace", strict: false, key: new Uint8Array(32), maxShiftDays: 30 },
+      { registry: failing },
+    );
+    const backend = new RecordingBackend();
+    const t = await buildTestApp({ backend, deidentifier });
+    for (const path of ["/v1/deidentify", "/v1/sentiment"]) {
+      const res = await request(t.app)
+        .post(path)
+        .set("Authorization", `Bearer ${await t.keys.mint({ scope: "inference:invoke phi:deidentify" })}`)
+        .send({ text: "John Smith" })
+        .expect(503);
+      assert.equal(res.body.missing, "de-identification engine", path);
+      assert.doesNotMatch(JSON.stringify(res.body), /John/);
+    }
+    assert.equal(backend.received.length, 0);
+    assert.doesNotMatch(t.logs.text(), /John/);
   });
 
   it("/v1/sentiment never reaches the backend when the de-identifier is missing", async () => {

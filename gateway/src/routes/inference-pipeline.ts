@@ -157,6 +157,8 @@ export function createInferencePipeline(deps: PipelineDeps): InferencePipeline {
         const seconds = Math.max(1, Math.ceil(cause.retryAfterSeconds));
         throw shed("backend_queue", "The inference backend queue is full; retry shortly", seconds);
       }
+      // Already an answer (the de-identifier's dependency-missing): not a backend failure.
+      if (cause instanceof HttpProblem) throw cause;
       throw backendProblem(cause, deps.logger, locals(res).requestId);
     } finally {
       budget.dispose();
