@@ -50,10 +50,13 @@ export function startProcess(name: string, command: string, args: string[], logF
     async stop() {
       if (exit === undefined) {
         child.kill("SIGTERM");
+        // The grace timer is cancelled once the process exits: a pending one would keep Jest from exiting.
+        const grace = new AbortController();
         const killed = await Promise.race([
           exitedPromise.then(() => true),
-          sleep(TERM_GRACE_MS).then(() => false),
+          sleep(TERM_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
         ]);
+        grace.abort();
         if (!killed) {
           child.kill("SIGKILL");
           await exitedPromise;

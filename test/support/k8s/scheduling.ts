@@ -109,10 +109,12 @@ export async function waitForRollout(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let last: Json = {};
   while (Date.now() < deadline) {
     const d = await kubectl.getJson(["deployment", name, "-n", namespace]);
     const s = d.status ?? {};
     const want = d.spec.replicas ?? 1;
+    last = { generation: d.metadata.generation, replicas: want, status: s };
     if (
       (s.observedGeneration ?? 0) >= d.metadata.generation &&
       s.updatedReplicas === want &&
@@ -125,7 +127,8 @@ export async function waitForRollout(
   }
   const pending = unscheduled(await pods(kubectl, namespace));
   throw new Error(
-    `rollout of deployment ${namespace}/${name} did not finish in ${timeoutMs} ms; pending pods:\n${describe(pending) || "(none)"}`,
+    `rollout of deployment ${namespace}/${name} did not finish in ${timeoutMs} ms; pending pods:\n${describe(pending) || "(none)"}\n` +
+      `last seen: ${JSON.stringify(last)}`,
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * One stack on a real control plane: render the program for the stack, start the control plane, register
- * nodes shaped like the stack's pools, install the ServiceMonitor CRD, and apply every object the program
- * registers with server-side apply and strict field validation, as the Pulumi Kubernetes provider does.
+ * nodes shaped like the stack's pools, install the CRDs the stack's Helm charts bring (pinned copies in crds/),
+ * create the namespaces its Helm releases create, and apply every object the program registers with
+ * server-side apply and strict field validation, as the Pulumi Kubernetes provider does.
  */
 import * as path from "node:path";
 import type { ConfigValue } from "../pulumi-mocks";
@@ -10,15 +11,20 @@ import type { Kubectl } from "./kubectl";
 import { registerNodes, type SimulatedNode, simulatedNodes } from "./nodes";
 import { type RenderedStack, renderStack, type StackName } from "./stack-render";
 
-export const SERVICE_MONITOR_CRD = path.join(__dirname, "crds", "monitoring.coreos.com_servicemonitors.yaml");
+/**
+ * The CRDs the stack's custom resources need, each a verbatim copy from the release the stack's chart version
+ * pins (source and version in each file's header): ServiceMonitor (kube-prometheus-stack), ScaledObject (KEDA),
+ * EC2NodeClass and NodePool (Karpenter).
+ */
+export const CRD_DIR = path.join(__dirname, "crds");
 /** The field manager name the Pulumi Kubernetes provider uses for server-side apply. */
 export const FIELD_MANAGER = "pulumi-kubernetes";
 
 export interface StackCluster {
   rendered: RenderedStack;
   /**
-   * Objects this control plane cannot take: kinds it does not serve (custom resources whose CRD comes from a
-   * Helm chart the harness does not install) or namespaces neither the stack nor Kubernetes creates. A test
+   * Objects this control plane cannot take: kinds it does not serve (custom resources whose CRD the harness
+   * does not have) or namespaces neither the stack (objects or Helm releases) nor Kubernetes creates. A test
    * asserts this is empty, so nothing is skipped silently.
    */
   // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
@@ -82,23 +88,18 @@ export async function startStackCluster(
     const nodes = simulatedNodes(rendered.nodePools, rendered.region);
     await registerNodes(kubectl, nodes);
     await controlPlane.startNodes();
-    await kubectl.run([
-      "apply",
-      "--server-side",
-      `--field-manager=${FIELD_MANAGER}`,
-      "-f",
-      SERVICE_MONITOR_CRD,
-    ]);
-    await kubectl.run([
-      "wait",
-      "--for=condition=Established",
-      "--timeout=60s",
-      "crd/servicemonitors.monitoring.coreos.com",
-    ]);
+    await kubectl.run(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", CRD_DIR]);
+    await kubectl.run(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
     const kindsServed = await servedKinds(kubectl);
+    // What `helm install --create-namespace` does before the release's objects: a bare Namespace.
+    const helmNamespaces = [
+      ...new Set(rendered.helmReleases.filter((r) => r.createNamespace).map((r) => r.namespace)),
+    ].filter((name) => !rendered.manifests.some((m) => m.kind === "Namespace" && m.metadata.name === name));
+    for (const name of helmNamespaces) await kubectl.run(["create", "namespace", name]);
     const namespaces = new Set([
       "default",
       "kube-system",
+      ...helmNamespaces,
       ...rendered.manifests.filter((m) => m.kind === "Namespace").map((m) => m.metadata.name as string),
     ]);
     const unapplied: StackCluster["unapplied"] = [];

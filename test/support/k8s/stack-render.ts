@@ -25,12 +25,20 @@ export interface NodePoolShape {
   zones: string[];
 }
 
+/** A Helm release the program installs: not applied here, but the namespace it creates is the stack's. */
+export interface HelmReleaseShape {
+  name: string;
+  namespace: string;
+  /** Helm's createNamespace: the release creates its namespace (a plain one, no labels) before its objects. */
+  createNamespace: boolean;
+}
+
 export interface RenderedStack {
   stack: StackName;
   region: string;
   // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
   manifests: any[];
-  helmReleases: string[];
+  helmReleases: HelmReleaseShape[];
   nodePools: NodePoolShape[];
 }
 
@@ -39,6 +47,19 @@ const EKS_TAINT_EFFECTS: Readonly<Record<string, string>> = {
   NO_EXECUTE: "NoExecute",
   PREFER_NO_SCHEDULE: "PreferNoSchedule",
 };
+
+/**
+ * The mock engine names a subnet "<logical name>-id"; AWS names it subnet-<hex>, and a CRD may hold the
+ * stack to that (Karpenter's EC2NodeClass validates subnetSelectorTerms[].id against subnet-[0-9a-z]+). Each
+ * mock subnet id in a manifest becomes a distinct AWS-shaped one, so the real schema judges the real shape.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
+function awsShapedIds(manifest: any, subnets: { id: string }[]): any {
+  const ids = new Map(subnets.map((s, i) => [s.id, `subnet-${i.toString(16).padStart(17, "0")}`]));
+  return JSON.parse(JSON.stringify(manifest), (_key, value) =>
+    typeof value === "string" ? (ids.get(value) ?? value) : value,
+  );
+}
 
 /** Renders `stack` from its committed stack file, plus `overrides` (bare keys, as in the stack file). */
 export async function renderStack(
@@ -85,10 +106,16 @@ export async function renderStack(
       region: await Promise.resolve(outputs.region),
       manifests: kubernetes
         .filter((r) => r.type !== "kubernetes:helm.sh/v3:Release")
-        .map((r) => plainManifest(r.inputs)),
+        .map((r) => awsShapedIds(plainManifest(r.inputs), subnets)),
       helmReleases: kubernetes
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
-        .map((r) => r.inputs.name ?? r.name),
+        .map(
+          (r): HelmReleaseShape => ({
+            name: r.inputs.name ?? r.name,
+            namespace: r.inputs.namespace ?? "default",
+            createNamespace: r.inputs.createNamespace === true,
+          }),
+        ),
       nodePools,
     };
   } finally {
