@@ -169,9 +169,6 @@ function parseDeidModel(r: Reader): DeidModelSetting {
   if (value === undefined) return { kind: "file", path: DEFAULT_DEID_MODEL_PATH };
   const trimmed = value.trim();
   if (trimmed === DEID_MODEL_OFF) return { kind: "off" };
-  if (trimmed === "") {
-    throw new ConfigError(`DEID_MODEL must be a path to the detector's .onnx file or "${DEID_MODEL_OFF}"`);
-  }
   return { kind: "file", path: path.resolve(trimmed) };
 }
 

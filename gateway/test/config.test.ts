@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { LOCAL_DEV_ISSUER, parseConfig } from "../src/config";
+import { DEFAULT_DEID_MODEL_PATH } from "../src/deid-model/paths";
 import { ensureLocalDevFiles, readDeidKey } from "../src/local-dev";
 import { parseClients } from "../src/oauth/clients";
 
@@ -104,6 +105,19 @@ describe("environment contract", () => {
     assert.deepEqual(c.deid.operators, { DATE: "shift", NAME: "surrogate" });
     assert.equal(c.deid.defaultOperator, "mask");
     assert.equal(c.deid.strict, true);
+  });
+
+  it("DEID_MODEL defaults to the committed learned detector (also when blank) and takes a path or off", () => {
+    assert.deepEqual(parseConfig({}).deid.model, { kind: "file", path: DEFAULT_DEID_MODEL_PATH });
+    assert.deepEqual(parseConfig({ DEID_MODEL: "off" }).deid.model, { kind: "off" });
+    assert.deepEqual(parseConfig({ DEID_MODEL: "models/deid.onnx" }).deid.model, {
+      kind: "file",
+      path: path.resolve("models/deid.onnx"),
+    });
+    assert.deepEqual(parseConfig({ DEID_MODEL: " " }).deid.model, {
+      kind: "file",
+      path: DEFAULT_DEID_MODEL_PATH,
+    });
   });
 
   const bad: Array<[string, Record<string, string | undefined>, string]> = [
