@@ -167,6 +167,8 @@ describe("benchmark harness: --target against a running gateway", () => {
           METRICS_PORT: String(metricsPort),
           LOCAL_DEV_DIR: devDir,
           MODEL_REPOSITORY: repository,
+          // The tiny model generated here has no int8 twin; fp32 is also what the parity check compares.
+          MODEL_PRECISION: "fp32",
           LOG_LEVEL: "warn",
         },
         stdio: "ignore",
@@ -252,6 +254,8 @@ describe("FastAPI peer", () => {
           METRICS_PORT: String(metricsPort),
           LOCAL_DEV_DIR: devDir,
           MODEL_REPOSITORY: repository,
+          // The tiny model generated here has no int8 twin; fp32 is also what the parity check compares.
+          MODEL_PRECISION: "fp32",
           LOG_LEVEL: "warn",
         },
         stdio: "ignore",
