@@ -203,7 +203,9 @@ describe.each(STACKS)("$stack stack on a real control plane", ({ stack, override
     "draining a GPU node evicts Triton through the eviction API, and the PDB stops a drain that would take every replica",
     async () => {
       const namespace = manifest("Deployment", "triton").metadata.namespace;
-      const replicas: number = manifest("Deployment", "triton").spec.replicas;
+      // KEDA owns the count: the Deployment in the cluster has it, the manifest does not.
+      const replicas: number = (await cluster.kubectl.getJson(["deployment/triton", "-n", namespace])).spec
+        .replicas;
       const [first, second] = gpuNodes();
       if (!first) throw new Error("no GPU node");
       try {

@@ -136,6 +136,10 @@ export async function startControlPlane(): Promise<ControlPlane> {
       `--kubeconfig=${adminConfig}`,
       ...serving(kcmPort),
       `--controllers=${CONTROLLERS.join(",")}`,
+      // kwok posts node status every 20-45 s (jittered), later still on a loaded machine; the default 50 s grace
+      // would mark the nodes NotReady between beats and every pod on them not ready (Deployments unavailable,
+      // rollouts that never finish), which a real kubelet's 10 s heartbeat never causes.
+      "--node-monitor-grace-period=10m",
       `--service-account-private-key-file=${pki.serviceAccountKeyFile}`,
     ]);
     const scheduler = start("kube-scheduler", bin.kubeScheduler, [

@@ -76,6 +76,27 @@ async function servedKinds(kubectl: Kubectl): Promise<Set<string>> {
   return kinds;
 }
 
+/**
+ * What KEDA's HPA does to a ScaledObject's Deployment (which sets no replicas) once installed: raise it to the
+ * floor, at least 1, since KEDA's own scale to zero needs an idle trigger and there is no Prometheus here. KEDA
+ * itself does not run: its operator needs the metrics its triggers query.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
+async function holdScaledObjectFloors(kubectl: Kubectl, manifests: any[]): Promise<void> {
+  for (const scaled of manifests.filter((m) => m.kind === "ScaledObject")) {
+    const { kind, name } = scaled.spec.scaleTargetRef;
+    if (kind !== "Deployment") throw new Error(`ScaledObject ${scaled.metadata.name} scales a ${kind}`);
+    const floor = Math.max(1, scaled.spec.minReplicaCount ?? 0);
+    await kubectl.run([
+      "scale",
+      `deployment/${name}`,
+      "-n",
+      scaled.metadata.namespace,
+      `--replicas=${floor}`,
+    ]);
+  }
+}
+
 /** `overrides` change the committed stack file's config (bare keys), as `pulumi config set` would. */
 export async function startStackCluster(
   stack: StackName,
@@ -113,6 +134,7 @@ export async function startStackCluster(
       return reason === undefined;
     });
     await serverSideApply(kubectl, applicable);
+    await holdScaledObjectFloors(kubectl, applicable);
     return { rendered, unapplied, nodes, kubectl, controlPlane, stop: () => controlPlane.stop() };
   } catch (error) {
     await controlPlane.stop();
