@@ -10,14 +10,17 @@ import { readModelRepository } from "../components/config/storage";
 import { listModelFiles, ModelRepository, type ModelRepositoryArgs } from "../components/model-repository";
 import {
   CHECKOUT_MODEL_REPOSITORY,
+  INT8_REPORT_FILE,
   MODEL_CONFIG_FILE,
   MODEL_FILE,
   MODEL_INFO_FILE,
+  MODEL_INT8_FILE,
   PROJECT_ROOT,
   SERVED_MODEL_NAME,
   SERVED_MODEL_VERSION,
   TOKENIZER_FILE,
 } from "../gateway/src/inference/repository-layout";
+import { variantConfigPath } from "../triton-models/tools/model-config/variants";
 import { installPulumiMocks, OIDC_ISSUER_HOST, OIDC_PROVIDER_ARN } from "./support/pulumi-mocks";
 import { type ModelRepoFixture, makeModelRepo } from "./support/stacks";
 
@@ -68,11 +71,16 @@ test("skips hidden files", () => {
 test("the checkout's repository folder holds only what Triton serves, with one tokenizer", () => {
   const files = listModelFiles(CHECKOUT_MODEL_REPOSITORY)
     .map((f) => f.relativePath)
-    .filter((f) => !f.endsWith(`/${MODEL_FILE}`)); // generated, present only after npm start or an export
+    // generated, present only after npm start or an export
+    .filter(
+      (f) =>
+        ![MODEL_FILE, MODEL_INT8_FILE, INT8_REPORT_FILE].some((generated) => f.endsWith(`/${generated}`)),
+    );
   expect(files).toEqual([
     `${SERVED_MODEL_NAME}/${SERVED_MODEL_VERSION}/${MODEL_INFO_FILE}`,
     `${SERVED_MODEL_NAME}/${SERVED_MODEL_VERSION}/${TOKENIZER_FILE}`,
     `${SERVED_MODEL_NAME}/${MODEL_CONFIG_FILE}`,
+    `${SERVED_MODEL_NAME}/${variantConfigPath("cpu-int8")}`,
   ]);
 });
 
