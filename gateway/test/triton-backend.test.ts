@@ -30,7 +30,8 @@ function config(
     modelVersion: "1",
     sequenceBuckets: [16, 32, 64, 128, 256, 512],
     batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 256 },
-    embedded: { intraOpThreads: 1, interOpThreads: 1 },
+    // The local Triton serves model.onnx (fp32): the embedded side must run the same file to compare.
+    embedded: { intraOpThreads: 1, interOpThreads: 1, precision: "fp32" },
     triton: { url, timeoutMs: 10_000, retries: 1, binary: true, ...triton },
   };
   return { ...base, ...overrides };
