@@ -27,7 +27,10 @@ function listen(server: http.Server, port: number, host: string): Promise<number
   });
 }
 
-export async function startGateway(options: AppOptions): Promise<RunningGateway> {
+export async function startGateway(
+  options: AppOptions,
+  lifecycle: { exitOnSignals?: boolean } = {},
+): Promise<RunningGateway> {
   const { config, logger, metrics } = options;
   const { app, state } = createApp(options);
 
@@ -51,11 +54,6 @@ export async function startGateway(options: AppOptions): Promise<RunningGateway>
 
   const port = await listen(server, config.http.port, config.http.host);
   const metricsPort = await listen(metricsServer, config.http.metricsPort, config.http.host);
-  logger.info(
-    { port, metricsPort, host: config.http.host, backend: options.backend?.kind },
-    "gateway listening",
-  );
-
   let shuttingDown: Promise<number> | undefined;
   const shutdown = (reason: string): Promise<number> => {
     shuttingDown ??= drain(
@@ -69,7 +67,14 @@ export async function startGateway(options: AppOptions): Promise<RunningGateway>
     );
     return shuttingDown;
   };
-  return { port, metricsPort, shutdown };
+  const running = { port, metricsPort, shutdown };
+  // The handlers go in before the listening line: a supervisor that signals as soon as it reads it gets a drain.
+  if (lifecycle.exitOnSignals) exitOnSignals(running);
+  logger.info(
+    { port, metricsPort, host: config.http.host, backend: options.backend?.kind },
+    "gateway listening",
+  );
+  return running;
 }
 
 async function drain(

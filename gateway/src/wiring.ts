@@ -14,7 +14,7 @@ import { createLogger } from "./logger";
 import { createMetrics, type GatewayMetrics } from "./metrics";
 import { loadClients } from "./oauth/clients";
 import { loadSigner, type TokenSigner } from "./oauth/signer";
-import { exitOnSignals, type RunningGateway, startGateway } from "./server";
+import { type RunningGateway, startGateway } from "./server";
 
 export interface GatewayProcess {
   running: RunningGateway;
@@ -55,15 +55,17 @@ export async function runGatewayProcess(
       }
     : undefined;
   const publishedKeys = config.auth.jwks.kind === "file" ? readJwksFile(config.auth.jwks.path) : undefined;
-  const running = await startGateway({
-    config,
-    logger,
-    metrics,
-    deidentifier,
-    backend: backendFor(logger, metrics),
-    oauth,
-    publishedKeys,
-  });
-  exitOnSignals(running);
+  const running = await startGateway(
+    {
+      config,
+      logger,
+      metrics,
+      deidentifier,
+      backend: backendFor(logger, metrics),
+      oauth,
+      publishedKeys,
+    },
+    { exitOnSignals: true },
+  );
   return { running, logger, signer: oauth?.signer };
 }

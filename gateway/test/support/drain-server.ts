@@ -7,7 +7,7 @@ import { parseConfig } from "../../src/config";
 import type { Prediction } from "../../src/contracts";
 import { createLogger } from "../../src/logger";
 import { createMetrics } from "../../src/metrics";
-import { exitOnSignals, startGateway } from "../../src/server";
+import { startGateway } from "../../src/server";
 import { PHI_DICTIONARY } from "./app";
 import { DictionaryDeidentifier, RecordingBackend } from "./doubles";
 
@@ -21,14 +21,16 @@ class SlowBackend extends RecordingBackend {
 async function main() {
   const config = parseConfig(process.env);
   const logger = createLogger(config.logLevel);
-  const running = await startGateway({
-    config,
-    logger,
-    metrics: createMetrics(),
-    backend: new SlowBackend(),
-    deidentifier: new DictionaryDeidentifier(PHI_DICTIONARY),
-  });
-  exitOnSignals(running);
+  await startGateway(
+    {
+      config,
+      logger,
+      metrics: createMetrics(),
+      backend: new SlowBackend(),
+      deidentifier: new DictionaryDeidentifier(PHI_DICTIONARY),
+    },
+    { exitOnSignals: true },
+  );
 }
 
 main().catch((err: Error) => {
