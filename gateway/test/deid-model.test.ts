@@ -35,6 +35,24 @@ describe("deid-model features", () => {
     const fb = featurize(b, tokenize(b)).slice(0, 4 * FEATURES_PER_TOKEN);
     assert.deepEqual(fa, fb);
   });
+
+  it("keeps the feature ids the committed model was trained with, for ASCII and non-ASCII words alike", () => {
+    // Written by the featurizer that built gateway/deid-model/model.onnx; a change here needs a retrained model.
+    const text =
+      "Seen by DR. Müller-Øst, MRN 00482913\nİSTANBUL ǅemal x‐y 𝐀1 naïve Quaendlemoorintheveryfarnorthvalley";
+    const ids = [
+      2227, 1775, 6482, 5736, 2399, 3884, 16378, 6565, 2001, 15605, 3050, 7045, 901, 11644, 12984, 5150,
+      16118, 3346, 13305, 6754, 610, 8156, 12984, 4886, 11006, 4386, 12467, 4850, 2802, 13798, 15104, 5150,
+      2438, 15042, 12102, 8507, 12695, 3884, 9927, 5150, 10603, 3983, 12870, 4447, 2399, 13395, 15104, 5150,
+      1667, 7655, 530, 2103, 55, 3884, 12453, 5150, 10200, 3580, 13273, 4044, 1996, 12992, 15104, 5150, 13487,
+      11819, 2166, 7931, 5883, 8156, 16378, 4886, 13917, 5897, 1065, 14751, 7853, 6808, 13830, 5150, 12331,
+      15331, 2932, 7303, 713, 8156, 13830, 10317, 3057, 16084, 7013, 11522, 11811, 11644, 9927, 5150, 8852,
+      4928, 11925, 1904, 16240, 11644, 14655, 5150, 3356, 3448, 3469, 424, 14760, 12596, 15104, 5150, 9255,
+      5331, 11522, 2307, 259, 11644, 15104, 5150, 9240, 14572, 2785, 9788, 7740, 1151, 16378, 5150, 2479,
+      6107, 7099, 12484, 7217, 11644, 9927, 5150, 3012, 2304, 6612, 5686, 9874, 3884, 14987, 5150,
+    ];
+    assert.deepEqual([...featurize(text, tokenize(text))], ids);
+  });
 });
 
 describe("deid-model labels", () => {
@@ -77,6 +95,23 @@ describe("deid-model labels", () => {
     // P(outside) ≈ 0.52: kept at the 0.5 threshold, removed at 0.7.
     assert.equal(decodeSpans(one, logits, 0.5).length, 0);
     assert.equal(decodeSpans(one, logits, 0.7)[0]?.type, "CITY");
+  });
+
+  it("decides every token as the full softmax does, also where 'outside' is only just below the threshold", () => {
+    const L = MODEL_LABELS.length;
+    const one = tokenize("Velmoor");
+    const city = MODEL_LABELS.indexOf("B-CITY");
+    // With 40 other labels at -d and "outside" at 0, P(outside) = 1 / (1 + 40 e^-d); at d = ln(40 * 19)
+    // it is exactly 0.95. Just above that it is kept, just below it is removed.
+    for (const [d, kept] of [
+      [Math.log(40 * 19) + 0.01, true],
+      [Math.log(40 * 19) - 0.01, false],
+    ] as const) {
+      const logits = new Float32Array(L).fill(-d);
+      logits[0] = 0;
+      logits[city] = -d + 1e-6;
+      assert.equal(decodeSpans(one, logits, 0.95).length === 0, kept, `d = ${d}`);
+    }
   });
 
   it("refuses scores whose size does not match the tokens", () => {

@@ -46,6 +46,24 @@ export function decodeSpans(
   if (logits.length !== n * L) {
     throw new Error(`deid-model: expected ${n * L} scores for ${n} tokens, got ${logits.length}`);
   }
+  // Most tokens are plainly outside: P(outside) >= 1 / (1 + (L - 1) * e^(best other - outside)), so when
+  // the best other label trails "outside" by more than this margin no exponential is needed. The small slack
+  // keeps rounding from deciding a token the exact computation below would decide the other way. The best
+  // other label is found row by row (the layout is [labels x tokens]): sequential reads.
+  const others = 1 / outsideBelow - 1;
+  const margin = others > 0 ? Math.log(others / (L - 1)) - 1e-3 : Number.NEGATIVE_INFINITY;
+  const bestOther = logits.slice(n, 2 * n);
+  const bestLabel = new Uint8Array(n).fill(1);
+  for (let l = 2; l < L; l++) {
+    const row = l * n;
+    for (let i = 0; i < n; i++) {
+      const v = logits[row + i] as number;
+      if (v > (bestOther[i] as number)) {
+        bestOther[i] = v;
+        bestLabel[i] = l;
+      }
+    }
+  }
   const spans: PhiEntity[] = [];
   let open: PhiEntity | undefined;
   let openScore = 0;
@@ -55,25 +73,22 @@ export function decodeSpans(
     open = undefined;
   };
   for (let i = 0; i < n; i++) {
-    let max = Number.NEGATIVE_INFINITY;
-    for (let l = 0; l < L; l++) max = Math.max(max, logits[l * n + i] as number);
-    let sum = 0;
-    let best = 1;
-    let bestP = -1;
-    for (let l = 0; l < L; l++) {
-      const p = Math.exp((logits[l * n + i] as number) - max);
-      sum += p;
-      if (l > 0 && p > bestP) {
-        bestP = p;
-        best = l;
-      }
+    const o = logits[i] as number;
+    const other = bestOther[i] as number;
+    if (other - o < margin) {
+      close();
+      continue;
     }
-    const outside = Math.exp((logits[i] as number) - max) / sum;
+    const max = Math.max(other, o);
+    let sum = 0;
+    for (let l = 0; l < L; l++) sum += Math.exp((logits[l * n + i] as number) - max);
+    const outside = Math.exp(o - max) / sum;
     const t = tokens[i] as Token;
     if (outside >= outsideBelow) {
       close();
       continue;
     }
+    const best = bestLabel[i] as number;
     const type = labelType(best);
     if (open && open.type === type && isInside(best)) {
       open.end = t.end;
