@@ -59,7 +59,9 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const processes: ManagedProcess[] = [];
   const stop = async () => {
     for (const p of processes.reverse()) await p.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    // K8S_KEEP_RUN_DIR=1 keeps the processes' logs (and etcd's data) for a post-mortem of a failed run.
+    if (process.env.K8S_KEEP_RUN_DIR === "1") console.log(`control plane run directory kept: ${dir}`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
     const pki = createPki(path.join(dir, "pki"));

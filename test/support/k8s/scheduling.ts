@@ -128,8 +128,28 @@ export async function waitForRollout(
   const pending = unscheduled(await pods(kubectl, namespace));
   throw new Error(
     `rollout of deployment ${namespace}/${name} did not finish in ${timeoutMs} ms; pending pods:\n${describe(pending) || "(none)"}\n` +
+      `pods not ready:\n${(await notReady(kubectl, namespace)) || "(none)"}\n` +
       `last seen: ${JSON.stringify(last)}`,
   );
+}
+
+/** Scheduled pods that are not Ready, with their node, phase and conditions: what a stalled rollout waits on. */
+async function notReady(kubectl: Kubectl, namespace: string): Promise<string> {
+  const list = await kubectl.getJson(["pods", "-n", namespace]);
+  return list.items
+    .filter(
+      (p: Json) =>
+        p.spec.nodeName &&
+        !(p.status?.conditions ?? []).some((c: Json) => c.type === "Ready" && c.status === "True"),
+    )
+    .map((p: Json) => {
+      const conditions = (p.status?.conditions ?? []).map(
+        (c: Json) => `${c.type}=${c.status}${c.reason ? `(${c.reason})` : ""}`,
+      );
+      const deleting = p.metadata.deletionTimestamp ? ` deleting since ${p.metadata.deletionTimestamp}` : "";
+      return `${p.metadata.name} on ${p.spec.nodeName}: phase ${p.status?.phase ?? "-"}${deleting}; ${conditions.join(" ") || "no conditions"}`;
+    })
+    .join("\n");
 }
 
 /** `kubectl drain`: cordon, then evict every pod through the eviction API, retrying while a PDB refuses. */
