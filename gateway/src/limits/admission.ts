@@ -4,11 +4,17 @@
  * request that will miss its deadline costs the caller the whole budget and the model a computation nobody
  * reads.
  *
- * The estimate is a line fitted to what the backend really does: wait = texts in the system × time per text +
- * a fixed part. The time per text is busy time over texts completed (1 / throughput while there is a queue,
- * batching included, so it is not fooled by many texts finishing together); the fixed part is what latency has
- * on top of that (the caller's own batch, batch formation, transport), as a moving average. Both are learned
- * from successful calls only, whatever the backend is: the gateway's batcher or Triton behind it.
+ * The estimate is a line fitted to what the backend really does, times a correction learned from outcomes:
+ * wait = (texts in the system × time per text + a fixed part) × correction. The time per text is busy time
+ * over texts completed (1 / throughput while there is a queue, Little's law, batching included); the fixed part
+ * is what latency has on top of that (the running batch, batch formation, the worker hop, de-identification),
+ * as a moving average. Both come from successful calls only, and successes are a biased sample: the calls that
+ * missed their budget are the ones the line underestimated. Measured under 5x overload (docs/benchmarks.md),
+ * throughput learned with deep queues and full batches of 16 overstated what the short queues of a 1 s budget
+ * get (batches of 1-3 cost 2-5x more per text), so half the admitted requests expired. The correction closes
+ * that loop (AIMD, as in TCP and adaptive concurrency limits): every admitted request that runs out of budget
+ * multiplies it by CORRECTION.growth, every one that finishes in time by CORRECTION.decay, so the share that
+ * expires settles near ln(1/decay) / (ln(growth) + ln(1/decay)), about 2.4%, while the line is optimistic.
  */
 import { performance } from "node:perf_hooks";
 
@@ -27,7 +33,14 @@ export interface AdmissionTicket {
   finish(succeeded: boolean): void;
 }
 
-export const DEFAULT_SMOOTHING = 0.1;
+/** A third of each new window: the estimate follows a backend that slows down within a few windows. */
+export const DEFAULT_SMOOTHING = 0.3;
+
+/**
+ * How the correction moves: up fast on a miss, down slowly on a hit, within [min, max]. It never goes below 1:
+ * it corrects the line's optimism only, and with nothing missed it returns to the line itself.
+ */
+export const CORRECTION = { growth: 1.5, decay: 0.99, min: 1, max: 16 } as const;
 
 /**
  * Why a request was answered 503 overloaded without reaching the model (a metric label): admission's estimate
@@ -37,13 +50,17 @@ export const DEFAULT_SMOOTHING = 0.1;
 export const SHED_REASONS = ["estimate", "capacity", "backend_queue"] as const;
 export type ShedReason = (typeof SHED_REASONS)[number];
 
-/** Texts per throughput window: enough to average over a few batches of 16. */
-const WINDOW_TEXTS = 32;
+/**
+ * Texts per throughput window. Under overload a 1 s budget keeps about 5-10 texts/s moving (docs/benchmarks.md),
+ * so a window of 32 with the old smoothing of 0.1 needed over 30 s to follow a change; 16 takes 2-3 s.
+ */
+const WINDOW_TEXTS = 16;
 
 export class AdmissionController {
   private inSystem = 0;
   private perTextMs: number | undefined;
   private fixedMs = 0;
+  private correction = 1;
   private window = { busyMs: 0, texts: 0 };
   private lastChange = 0;
   private readonly smoothing: number;
@@ -67,10 +84,15 @@ export class AdmissionController {
     return this.perTextMs;
   }
 
+  /** What every estimate is multiplied by: above 1 after admitted requests ran out of budget. */
+  get correctionFactor(): number {
+    return this.correction;
+  }
+
   /** The wait a request of `texts` texts would see if admitted now. */
   estimateMs(texts: number): number {
     if (this.perTextMs === undefined) return 0;
-    return (this.inSystem + texts) * this.perTextMs + this.fixedMs;
+    return ((this.inSystem + texts) * this.perTextMs + this.fixedMs) * this.correction;
   }
 
   admit(texts: number, remainingMs: number): Admission {
@@ -92,7 +114,11 @@ export class AdmissionController {
           if (finished) return;
           finished = true;
           this.change(-texts);
-          if (succeeded) this.learn(texts, this.now() - admittedAt, load);
+          const latencyMs = this.now() - admittedAt;
+          // Spent budget, answered or not, is a miss; an early failure (client gone, backend error) is neither.
+          if (latencyMs >= remainingMs) this.correct(CORRECTION.growth);
+          else if (succeeded) this.correct(CORRECTION.decay);
+          if (succeeded) this.learn(texts, latencyMs, load);
         },
       },
     };
@@ -114,6 +140,10 @@ export class AdmissionController {
       this.window = { busyMs: 0, texts: 0 };
     }
     this.fixedMs = this.average(this.fixedMs, Math.max(0, latencyMs - load * this.perTextMs));
+  }
+
+  private correct(by: number): void {
+    this.correction = Math.min(CORRECTION.max, Math.max(CORRECTION.min, this.correction * by));
   }
 
   private average(current: number, sample: number): number {
