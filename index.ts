@@ -161,6 +161,7 @@ if (workloads && prometheus) {
       modelName: config.workloads.triton.modelName,
       namespaceName: config.workloads.namespaces.triton,
     },
+    gateway: { namespaceName: config.workloads.namespaces.gateway },
     dependsOn: [workloads.triton.deployment, prometheus.release],
   });
   new Karpenter("karpenter", {

@@ -8,15 +8,21 @@
  *   a queue that help is already on its way to.
  * - Triton scales in only after the lower count has been recommended for the whole stabilization window, one
  *   replica at a time; a GPU node that empties then leaves after gpuNodeIdleMinutes (Karpenter).
+ * - A Triton that may idle at zero (dev) is woken by the gateway's request rate, not by Triton's own metrics:
+ *   at zero replicas Triton exports nothing, while the gateway (kept in rotation, components/gateway.ts)
+ *   answers and counts the request that arrives meanwhile.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AutoscalingConfig } from "./config/autoscaling";
 import { standardLabels } from "./labels";
 import { POOL_LABEL_KEY } from "./node-pools";
+import { GATEWAY_REQUESTS_METRIC } from "./prometheus";
 
 export const KEDA_CHART_REPO = "https://kedacore.github.io/charts";
 export const KEDA_NAMESPACE = "keda";
+/** How often KEDA evaluates the triggers: also the worst-case delay before a first request wakes Triton. */
+export const POLLING_INTERVAL_S = 15;
 
 /** Average queue time per successful request over the last 2 minutes, in ms; empty (0) without traffic. */
 export function tritonQueueTimeQuery(namespace: string, model: string): string {
@@ -24,6 +30,25 @@ export function tritonQueueTimeQuery(namespace: string, model: string): string {
   return (
     `sum(rate(nv_inference_queue_duration_us${sel}[2m])) / 1000` +
     ` / (sum(rate(nv_inference_request_success${sel}[2m])) > 0)`
+  );
+}
+
+/** The gateway's route templates whose requests need Triton (gateway/src/routes/inference.ts). */
+export const MODEL_ROUTES = "/v1/sentiment(/batch)?";
+/** Refused before any work (bad or missing token): such requests must not wake a GPU. */
+const UNAUTHENTICATED = "401|403";
+
+/**
+ * Whether authenticated clients asked the gateway for the model in the last 2 minutes: 1 if so, else 0.
+ * Two parts, because rate() needs two samples of a series: a series that appeared in the window (a gateway
+ * pod's first request with that route and status, e.g. the first 503 after idle) is counted by `unless
+ * ... offset`, a growing one by rate(). Clamped to 1 so the trigger asks for one replica and never more.
+ */
+export function gatewayDemandQuery(namespace: string): string {
+  const series = `${GATEWAY_REQUESTS_METRIC}{namespace="${namespace}",route=~"${MODEL_ROUTES}",status!~"${UNAUTHENTICATED}"}`;
+  return (
+    `clamp_max((sum(rate(${series}[2m])) or vector(0))` +
+    ` + (count(${series} unless ${series} offset 2m) or vector(0)), 1)`
   );
 }
 
@@ -37,6 +62,8 @@ export interface AutoscalingArgs {
     modelName: string;
     namespaceName: string;
   };
+  /** Where the gateway's metrics come from (their `namespace` label). */
+  gateway: { namespaceName: string };
   /** The Deployment (and Prometheus) must exist before its ScaledObject. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -58,6 +85,21 @@ export function tritonScaledObjectSpec(args: AutoscalingArgs) {
       },
     },
   ];
+  if (t.minReplicas === 0) {
+    triggers.push({
+      type: "prometheus",
+      name: "gateway-demand",
+      // AverageValue with target 1 on a 0/1 value: one replica while clients ask, never a second one.
+      metricType: "AverageValue",
+      metadata: {
+        serverAddress: args.prometheusUrl,
+        query: gatewayDemandQuery(args.gateway.namespaceName),
+        threshold: "1",
+        // Active (0 -> 1) on any demand; KEDA polls every pollingInterval.
+        activationThreshold: "0",
+      },
+    });
+  }
   if (t.workingHours) {
     triggers.push({
       type: "cron",
@@ -69,9 +111,10 @@ export function tritonScaledObjectSpec(args: AutoscalingArgs) {
     scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: args.triton.deployment },
     minReplicaCount: t.minReplicas,
     maxReplicaCount: t.maxReplicas,
-    pollingInterval: 15,
+    pollingInterval: POLLING_INTERVAL_S,
     // From zero (dev): the first replica is not judged before it has warmed up.
     initialCooldownPeriod: t.warmupSeconds,
+    // To zero (dev): every trigger inactive this long, i.e. no demand since the idle period began.
     cooldownPeriod: t.scaleInStabilizationSeconds,
     advanced: {
       horizontalPodAutoscalerConfig: {

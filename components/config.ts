@@ -51,6 +51,14 @@ export function loadConfig(): StackConfig {
   const edgeProtection = readEdgeProtection(c, ctx);
   // On by default: the stack's own Prometheus scrapes them and the autoscalers read what it scrapes.
   const serviceMonitor = c.boolean("serviceMonitor", true);
+  const scalesToZero = autoscaling.triton.minReplicas === 0;
+  if (scalesToZero && !serviceMonitor) {
+    c.problem(
+      "serviceMonitor",
+      "must be true when tritonMinReplicas is 0 (KEDA wakes Triton on the gateway's request rate, which only the ServiceMonitor brings to Prometheus)",
+      "true",
+    );
+  }
   const workloadsEnabled = c.boolean("workloadsEnabled", true);
 
   if (c.problems.length > 0) throw new StackConfigError(c.problems);
@@ -72,8 +80,14 @@ export function loadConfig(): StackConfig {
     edgeProtection,
     workloads: {
       namespaces,
-      gateway: { ...gateway, ...autoscaling.gateway },
-      triton: { ...triton, autoscaled: true },
+      gateway: { ...gateway, ...autoscaling.gateway, backendScalesToZero: scalesToZero },
+      // A rollout must work at any count KEDA may hold, up to its maximum, on the GPUs Karpenter may add.
+      triton: {
+        ...triton,
+        autoscaled: true,
+        replicas: autoscaling.triton.maxReplicas,
+        gpuCapacity: nodePools.gpuNodes.maxCount * nodePools.gpuNodes.gpusPerNode,
+      },
       ingress,
       auth,
       monitoring: { serviceMonitor, namespace: namespaces.monitoring },

@@ -59,6 +59,13 @@ export interface GatewayArgs {
   targetCpuUtilization?: number;
   /** Backend requests in flight per pod the HPA holds to (a Pods metric served by prometheus-adapter). */
   targetInflightRequests?: number;
+  /**
+   * Triton may be at zero replicas (dev, tritonMinReplicas 0). /readyz fails while Triton is away, and the
+   * ALB only sends requests to ready pods, so the first request after idle would be refused by the ALB and
+   * never counted by the gateway, whose request rate is what wakes Triton (components/autoscaling.ts).
+   * Readiness then follows /healthz; a request meanwhile gets the gateway's 503 with Retry-After.
+   */
+  backendScalesToZero?: boolean;
   resources?: { cpu: string; memory: string; cpuLimit: string; memoryLimit: string };
   /** Extra gateway settings (e.g. LOG_LEVEL, RATE_LIMIT_RPS); may not override the ones this component owns. */
   extraEnv?: Record<string, string>;
@@ -174,7 +181,7 @@ export class Gateway extends pulumi.ComponentResource {
                     failureThreshold: 30,
                     timeoutSeconds: 2,
                   }),
-                  readinessProbe: httpProbe("/readyz", {
+                  readinessProbe: httpProbe(args.backendScalesToZero ? "/healthz" : "/readyz", {
                     periodSeconds: 5,
                     failureThreshold: 2,
                     timeoutSeconds: 2,

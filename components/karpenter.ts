@@ -1,7 +1,8 @@
 /**
  * GPU nodes that follow the pods: Karpenter (pinned chart) launches a g4dn node when a Triton pod is Pending
  * for want of a GPU, and removes a GPU node once it has been empty for gpuNodeIdleMinutes. It adds capacity
- * above the managed GPU pool (which keeps gpuNodeCount nodes) up to gpuNodeMaxCount nodes in all.
+ * above the managed GPU pool (which keeps gpuNodeCount nodes) up to gpuNodeMaxCount nodes in all; with
+ * gpuNodeCount 0 (dev) every GPU node is Karpenter's, so a Triton at zero leaves no GPU billed.
  *
  * Chosen over Cluster Autoscaler: it provisions from the pending pod's requirements in about a minute without
  * a node group per shape, removes empty nodes on its own timer, and handles Spot/maintenance interruptions

@@ -5,6 +5,9 @@
  * limit of 1 (pods cannot reach the node's instance credentials; they use IRSA) and root volumes are
  * encrypted gp3.
  *
+ * The GPU pool may be empty (gpuNodeCount 0, dev): Karpenter then brings every GPU node (components/karpenter.ts)
+ * and the managed group only keeps its launch template and settings for a later gpuNodeCount above 0.
+ *
  * The GPU pool sets amiType AL2023_x86_64_NVIDIA explicitly: `gpu: true` alone does not select the NVIDIA AMI
  * for managed node groups. CoreDNS is installed here, after the system pool exists, because its pods need
  * untainted nodes to schedule on.

@@ -19,6 +19,8 @@ export const PROMETHEUS_CHART_REPO = "https://prometheus-community.github.io/hel
 export const GRAFANA_DASHBOARD_LABEL = "grafana_dashboard";
 /** The gateway's gauge of backend requests in flight (gateway/src/metrics.ts), as the HPA's Pods metric. */
 export const GATEWAY_INFLIGHT_METRIC = "gateway_backend_inflight_requests";
+/** The gateway's counter of answered requests by route template and status (gateway/src/metrics.ts). */
+export const GATEWAY_REQUESTS_METRIC = "gateway_http_requests_total";
 
 /** prometheus-adapter rule: the gauge per pod, served on the custom metrics API for the gateway's HPA. */
 export const ADAPTER_RULES = [

@@ -1,6 +1,7 @@
 /**
- * How many gateway pods the system node pool holds. Nothing adds system nodes yet (no cluster autoscaler), so
- * an HPA maximum above this would leave pods Pending exactly when load is highest; config refuses it.
+ * How many gateway pods the system node pool holds. Nothing adds system nodes (Karpenter has a GPU NodePool
+ * only, and no cluster autoscaler runs), so an HPA maximum above this would leave pods Pending exactly when
+ * load is highest; config refuses it. The GPU side's rule is in components/config/autoscaling.ts.
  *
  * Allocatable CPU follows the EKS AMI's kube-reserved formula; from it we take what every system node
  * already runs (the aws-node and kube-proxy DaemonSets) and, once across the pool, the cluster add-ons that

@@ -159,6 +159,7 @@ export class Workloads extends pulumi.ComponentResource {
         maxReplicas: s.gateway.maxReplicas,
         targetCpuUtilization: s.gateway.targetCpuUtilization,
         targetInflightRequests: s.gateway.targetInflightRequests,
+        backendScalesToZero: s.gateway.backendScalesToZero,
         tritonUrl: this.triton.url,
         modelName: s.triton.modelName,
         modelVersion: s.triton.modelVersion,

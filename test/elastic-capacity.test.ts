@@ -62,21 +62,27 @@ describe("autoscaling config", () => {
     expect((await autoscaling("dev", { tritonMinReplicas: 0 })).problems).toEqual([]);
   });
 
-  test("scale to zero in dev keeps Triton up during working hours only", async () => {
+  test("scale to zero in dev keeps Triton up during working hours only, when they are given", async () => {
     const { value } = await autoscaling("dev", {
       tritonMinReplicas: 0,
       tritonWorkingHoursTimezone: "Europe/Berlin",
+      tritonWorkingHoursStart: "0 7 * * 1-5",
+      tritonWorkingHoursEnd: "0 19 * * 1-5",
     });
     expect(value.triton.workingHours).toEqual({
       timezone: "Europe/Berlin",
       start: "0 7 * * 1-5",
       end: "0 19 * * 1-5",
     });
-    expect((await autoscaling("dev")).value.triton.workingHours).toBeUndefined();
+    expect((await autoscaling("dev", { tritonMinReplicas: 0 })).value.triton.workingHours).toBeUndefined();
   });
 
   test("a malformed working-hours cron expression is refused", async () => {
-    const { problems } = await autoscaling("dev", { tritonMinReplicas: 0, tritonWorkingHoursStart: "7am" });
+    const { problems } = await autoscaling("dev", {
+      tritonMinReplicas: 0,
+      tritonWorkingHoursStart: "7am",
+      tritonWorkingHoursEnd: "0 19 * * 1-5",
+    });
     expect(problems).toEqual([
       expect.stringContaining('tritonWorkingHoursStart must be a 5-field cron expression, got "7am"'),
     ]);
@@ -133,6 +139,7 @@ function scalingArgs(config: AutoscalingConfig): AutoscalingArgs {
       modelName: "distilbert_sst2",
       namespaceName: "triton",
     },
+    gateway: { namespaceName: "gateway" },
   };
 }
 
@@ -201,10 +208,18 @@ describe("KEDA ScaledObjects", () => {
 
   test("a dev Triton at zero replicas gets a working-hours cron trigger for one replica", async () => {
     const spec = tritonScaledObjectSpec(
-      scalingArgs((await autoscaling("dev", { tritonMinReplicas: 0 })).value),
+      scalingArgs(
+        (
+          await autoscaling("dev", {
+            tritonMinReplicas: 0,
+            tritonWorkingHoursStart: "0 7 * * 1-5",
+            tritonWorkingHoursEnd: "0 19 * * 1-5",
+          })
+        ).value,
+      ),
     );
     expect(spec.minReplicaCount).toBe(0);
-    expect(spec.triggers[1]).toEqual({
+    expect(spec.triggers.find((t) => t.type === "cron")).toEqual({
       type: "cron",
       name: "working-hours",
       metadata: { timezone: "UTC", start: "0 7 * * 1-5", end: "0 19 * * 1-5", desiredReplicas: "1" },

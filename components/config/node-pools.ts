@@ -40,11 +40,20 @@ export function readNodePools(c: ConfigReader, ctx: SectionContext): NodePoolsSe
       "g4dn.xlarge",
     );
   }
-  const gpuNodeCount = c.integer("gpuNodeCount", byEnv(ctx, 1, 2), 1, 20);
-  if (ctx.prod && gpuNodeCount < 2) {
+  // The GPU nodes that are always there (the managed pool). 0 (dev only): every GPU comes from Karpenter
+  // when a Triton pod needs one, so an idle dev stack pays for no GPU at all.
+  const gpuNodeCount = c.integer("gpuNodeCount", byEnv(ctx, 1, 2), 0, 20);
+  if (ctx.prod && gpuNodeCount === 0) {
+    c.problem("gpuNodeCount", "must be >= 2 in prod (GPUs scale to zero in dev only), got 0", "2");
+  } else if (ctx.prod && gpuNodeCount < 2) {
     c.problem("gpuNodeCount", `must be >= 2 in prod, got ${gpuNodeCount}`, "2");
   }
-  const gpuNodeMaxCount = c.integer("gpuNodeMaxCount", byEnv(ctx, gpuNodeCount, gpuNodeCount + 2), 1, 40);
+  const gpuNodeMaxCount = c.integer(
+    "gpuNodeMaxCount",
+    byEnv(ctx, Math.max(gpuNodeCount, 1), gpuNodeCount + 2),
+    1,
+    40,
+  );
   if (gpuNodeMaxCount < gpuNodeCount) {
     c.problem("gpuNodeMaxCount", `must be >= gpuNodeCount (${gpuNodeCount})`, String(gpuNodeCount));
   }

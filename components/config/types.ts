@@ -80,14 +80,20 @@ export interface WorkloadConfig {
     /** HPA targets (components/config/autoscaling.ts): CPU %, backend requests in flight per pod. */
     targetCpuUtilization?: number;
     targetInflightRequests?: number;
+    /** Triton may be at zero replicas (dev): readiness must not wait for it, or no request could wake it. */
+    backendScalesToZero?: boolean;
   };
   triton: {
     /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
     image: string;
+    /** The fixed count, or with autoscaling KEDA's maximum (the Deployment then sets none). */
     replicas: number;
     /** KEDA owns the replica count (components/autoscaling.ts): the Deployment sets none. */
     autoscaled?: boolean;
-    /** GPUs the pool has (gpuNodeCount x GPUs per node): with no spare one, a rollout cannot surge. */
+    /**
+     * GPUs a rollout can count on: gpuNodeCount x GPUs per node, or with autoscaling (components/config.ts)
+     * what the managed pool and Karpenter can grow to, against KEDA's maximum in `replicas`.
+     */
     gpuCapacity: number;
     serviceAccountName: string;
     modelName: string;

@@ -8,6 +8,7 @@
 import type { ConfigValue } from "../pulumi-mocks";
 import { makeModelRepo, PROD_REQUIRED, runProgram } from "../stacks";
 import { plainManifest } from "../workloads-schema";
+import { karpenterNodePools } from "./karpenter-nodes";
 
 export type StackName = "dev" | "prod";
 
@@ -101,12 +102,13 @@ export async function renderStack(
         zones: (group.inputs.subnetIds as string[]).map(zoneOf),
       };
     });
+    const plain = kubernetes
+      .filter((r) => r.type !== "kubernetes:helm.sh/v3:Release")
+      .map((r) => plainManifest(r.inputs));
     return {
       stack,
       region: await Promise.resolve(outputs.region),
-      manifests: kubernetes
-        .filter((r) => r.type !== "kubernetes:helm.sh/v3:Release")
-        .map((r) => awsShapedIds(plainManifest(r.inputs), subnets)),
+      manifests: plain.map((m) => awsShapedIds(m, subnets)),
       helmReleases: kubernetes
         .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
         .map(
@@ -116,7 +118,8 @@ export async function renderStack(
             createNamespace: r.inputs.createNamespace === true,
           }),
         ),
-      nodePools,
+      // Karpenter is not installed: the nodes it would launch for GPU pods the managed pools cannot hold.
+      nodePools: [...nodePools, ...karpenterNodePools(plain, nodePools, zoneOf)],
     };
   } finally {
     repo.cleanup();
