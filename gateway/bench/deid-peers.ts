@@ -5,7 +5,7 @@
  * scripts/setup.d/40-deid-python.sh installs.
  *   npm run bench:deid -w gateway                      (bench/deid.ts runs this after its speed table)
  *   npx tsx bench/deid-peers.ts [--splits train,dev,test] [--peer-splits dev,test]
- *     [--peers presidio,philter,scrubadub|none] [--split-notes N]
+ *     [--peers presidio,philter,scrubadub|none] [--split-notes N] [--model path/to/model.onnx]
  * The frozen test split is always reported on its own table, under its pinned version and hash.
  */
 import { spawnSync } from "node:child_process";
@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { PHI_TYPES, type PhiEntity } from "../src/contracts";
 import { defaultRegistry, detectAsync } from "../src/deid/detect";
 import { detect } from "../src/deid/index";
-import { loadDeidModel } from "../src/deid-model/index";
+import { DEFAULT_DEID_MODEL_PATH, loadDeidModel } from "../src/deid-model/index";
 import { modelRecognizer } from "../src/deid-model/recognizer";
 import { PROJECT_ROOT } from "../src/inference/repository-layout";
 import { corpusHash, generateIndependentCorpus, toJsonl } from "../test/fixtures/deid-independent/corpus";
@@ -136,7 +136,7 @@ export async function main(): Promise<void> {
   console.log(
     `Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} logical CPUs, Node ${process.version}, load average ${load}.`,
   );
-  const model = await loadDeidModel();
+  const model = await loadDeidModel(option("model", DEFAULT_DEID_MODEL_PATH));
   const registry = defaultRegistry().add(modelRecognizer(model));
   // The union shows what the resolver costs: every character either side would remove.
   const union = async (text: string): Promise<PhiEntity[]> => [...detect(text), ...(await model.find(text))];

@@ -1,7 +1,7 @@
 /**
  * CPU cost of de-identification on the independent corpus: rules, the learned model, and rules + model, in
  * interleaved rounds of one process so the three rows share the machine's load.
- *   npx tsx bench/deid-speed.ts [--split test|dev|train] [--rounds 5] [--notes N]
+ *   npx tsx bench/deid-speed.ts [--split test|dev|train] [--rounds 5] [--notes N] [--model model.onnx]
  *   node --cpu-prof --import tsx bench/deid-speed.ts --only registry   (profile one system)
  * Reports CPU µs per 100 word tokens (process.cpuUsage: every thread of this process, onnxruntime's included)
  * as the median and the minimum over rounds, and the load average before and after. On a shared machine the
@@ -9,7 +9,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { defaultRegistry, detect, detectAsync } from "../src/deid/detect";
-import { loadDeidModel } from "../src/deid-model/index";
+import { DEFAULT_DEID_MODEL_PATH, loadDeidModel } from "../src/deid-model/index";
 import { modelRecognizer } from "../src/deid-model/recognizer";
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { FROZEN_TEST, SPLIT_SIZES } from "../test/fixtures/deid-independent/frozen";
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   const texts = generateIndependentCorpus(split, count).map((n) => n.text);
   const tokens = texts.reduce((sum, t) => sum + (t.match(WORD)?.length ?? 0), 0);
-  const model = await loadDeidModel();
+  const model = await loadDeidModel(option("model", DEFAULT_DEID_MODEL_PATH));
   const registry = defaultRegistry().add(modelRecognizer(model));
   const run: Record<System, (t: string) => unknown> = {
     rules: (t) => detect(t),

@@ -1,9 +1,9 @@
 /**
  * Writes training data for the learned PHI detector: tokens -> hashed features and BIO labels, in raw arrays
  * numpy reads directly.
- *   npx tsx deid-model/prepare.ts <out-dir> corpus:<split>:<count> [i2b2:<dir>] ...
- * Each source is either the independent synthetic corpus or a directory of i2b2 2014 XML files (a hospital's
- * own labelled notes). Writes features.i32 ([tokens x FEATURES_PER_TOKEN], little-endian int32), labels.u8,
+ *   npx tsx deid-model/prepare.ts <out-dir> corpus:<split>:<count> [negatives:<count>] [i2b2:<dir>] ...
+ * Each source is the independent synthetic corpus, PHI-free clinical text (negatives.ts) or a directory of
+ * i2b2 2014 XML files (a hospital's own labelled notes). Writes features.i32 ([tokens x FEATURES_PER_TOKEN], little-endian int32), labels.u8,
  * docs.i32 (token offset where each note starts, plus the total) and meta.json. Prints counts only, no text.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { labelTokens, MODEL_LABELS } from "../src/deid-model/labels";
 import { parseI2b2 } from "../test/fixtures/deid/i2b2";
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { isIndependentSplit } from "../test/fixtures/deid-independent/rng";
+import { negativeNotes } from "./negatives";
 
 export interface TrainingNote {
   id: string;
@@ -29,13 +30,16 @@ export function readI2b2Dir(dir: string): TrainingNote[] {
   return files.map((f) => parseI2b2(readFileSync(join(dir, f), "utf8"), f));
 }
 
-/** "corpus:train:2700" or "i2b2:/path": throws a usage error naming the bad source. */
+/** "corpus:train:2700", "negatives:1500" or "i2b2:/path": throws a usage error naming the bad source. */
 export function loadSource(source: string): TrainingNote[] {
   const [kind, a, b] = source.split(":");
   if (kind === "corpus" && a && isIndependentSplit(a) && Number(b) > 0)
     return generateIndependentCorpus(a, Number(b));
+  if (kind === "negatives" && Number(a) > 0) return negativeNotes(Number(a));
   if (kind === "i2b2" && a) return readI2b2Dir(source.slice("i2b2:".length));
-  throw new Error(`prepare: source "${source}" must be corpus:<train|dev|test>:<count> or i2b2:<directory>`);
+  throw new Error(
+    `prepare: source "${source}" must be corpus:<train|dev|test>:<count>, negatives:<count> or i2b2:<directory>`,
+  );
 }
 
 export function writeTrainingData(

@@ -3,8 +3,8 @@
     python train.py --train <dir> --dev <dir> --out model.onnx --metrics metrics.json [--seed 1] [--epochs 8]
 
 The model is a small convolutional token classifier (in the style of Collobert et al.'s window networks):
-the sum of each token's hashed feature embeddings, two width-5 convolutions with ReLU (each token sees four
-tokens either side), and a linear layer to BIO labels. It is written in plain numpy with hand-derived
+the sum of each token's hashed feature embeddings, two convolutions with ReLU (widths 5 and --width2; with
+3, each token sees three tokens either side), and a linear layer to BIO labels. It is written in plain numpy with hand-derived
 gradients, so training needs no deep-learning framework and runs in minutes on two CPU cores; the same
 numbers are then written as an ONNX graph of Gather, ReduceSum and Conv nodes for onnxruntime.
 Deterministic for a given seed, data and numpy build.
@@ -16,7 +16,10 @@ import time
 
 import numpy as np
 
-DIM, HIDDEN, WIDTH, PAD = 32, 48, 5, 2
+DIM, WIDTH, PAD = 32, 5, 2
+# Hidden units and the second convolution's width: set from --hidden and --width2 (the arithmetic per token,
+# hence the detector's CPU cost, scales with HIDDEN * (WIDTH * DIM + WIDTH2 * HIDDEN)).
+HIDDEN, WIDTH2 = 48, 5
 # Name-identity features (the exact word and its cased form) are dropped at random during training, so the
 # model learns the context and shape of names and places instead of memorising the training names.
 IDENTITY_FEATURES, IDENTITY_DROP = (0, 1), 0.3
@@ -38,27 +41,27 @@ def init(rng, buckets, labels):
         "E": (rng.standard_normal((buckets, DIM)) * 0.1).astype(np.float32),
         "W1": (rng.standard_normal((WIDTH * DIM, HIDDEN)) * s(WIDTH * DIM)).astype(np.float32),
         "b1": np.zeros(HIDDEN, np.float32),
-        "W2": (rng.standard_normal((WIDTH * HIDDEN, HIDDEN)) * s(WIDTH * HIDDEN)).astype(np.float32),
+        "W2": (rng.standard_normal((WIDTH2 * HIDDEN, HIDDEN)) * s(WIDTH2 * HIDDEN)).astype(np.float32),
         "b2": np.zeros(HIDDEN, np.float32),
         "W3": (rng.standard_normal((HIDDEN, labels)) * s(HIDDEN)).astype(np.float32),
         "b3": np.zeros(labels, np.float32),
     }
 
 
-def windows(x):
-    """[R, C] -> [R, WIDTH*C]: row r holds rows r-2..r+2 (zeros outside), block j = offset j-PAD."""
-    r = x.shape[0]
-    xp = np.pad(x, ((PAD, PAD), (0, 0)))
-    return np.concatenate([xp[j : j + r] for j in range(WIDTH)], axis=1)
+def windows(x, width=WIDTH):
+    """[R, C] -> [R, width*C]: row r holds rows r-width//2..r+width//2 (zeros outside)."""
+    r, pad = x.shape[0], width // 2
+    xp = np.pad(x, ((pad, pad), (0, 0)))
+    return np.concatenate([xp[j : j + r] for j in range(width)], axis=1)
 
 
-def unwindows(dw, c):
-    """Adjoint of windows: [R, WIDTH*C] -> [R, C]."""
-    r = dw.shape[0]
-    out = np.zeros((r + 2 * PAD, c), np.float32)
-    for j in range(WIDTH):
+def unwindows(dw, c, width=WIDTH):
+    """Adjoint of windows: [R, width*C] -> [R, C]."""
+    r, pad = dw.shape[0], width // 2
+    out = np.zeros((r + 2 * pad, c), np.float32)
+    for j in range(width):
         out[j : j + r] += dw[:, j * c : (j + 1) * c]
-    return out[PAD : PAD + r]
+    return out[pad : pad + r]
 
 
 def layout(docs, picked):
@@ -78,7 +81,7 @@ def forward(p, feats, keep, rows, total):
     x[rows] = (p["E"][feats] * keep[:, :, None]).sum(axis=1)
     w1 = windows(x)
     h1 = np.maximum(w1 @ p["W1"] + p["b1"], 0) * mask
-    w2 = windows(h1)
+    w2 = windows(h1, WIDTH2)
     h2 = np.maximum(w2 @ p["W2"] + p["b2"], 0) * mask
     logits = h2[rows] @ p["W3"] + p["b3"]
     return logits, (x, w1, h1, w2, h2)
@@ -94,7 +97,7 @@ def backward(p, feats, keep, rows, total, cache, dlogits):
     dz2 = dh2 * (h2 > 0)
     g["W2"] = w2.T @ dz2
     g["b2"] = dz2.sum(axis=0)
-    dz1 = unwindows(dz2 @ p["W2"].T, HIDDEN) * (h1 > 0)
+    dz1 = unwindows(dz2 @ p["W2"].T, HIDDEN, WIDTH2) * (h1 > 0)
     g["W1"] = w1.T @ dz1
     g["b1"] = dz1.sum(axis=0)
     dx = unwindows(dz1 @ p["W1"].T, DIM)[rows]
@@ -172,7 +175,8 @@ def train(args):
         print(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, dev PHI-token recall {dev['phiTokenRecall']:.4f}, "
               f"precision {dev['phiTokenPrecision']:.4f}", flush=True)
     cpu = time.process_time() - start
-    return p, meta, {"seed": args.seed, "epochs": args.epochs, "trainTokens": int(len(y)), "trainNotes": n_docs,
+    return p, meta, {"seed": args.seed, "epochs": args.epochs, "hidden": HIDDEN, "width2": WIDTH2,
+                     "trainTokens": int(len(y)), "trainNotes": n_docs,
                      "cpuSeconds": round(cpu, 1), "history": history}
 
 
@@ -181,14 +185,14 @@ def export(p, meta, path):
     from onnx import TensorProto, helper, numpy_helper
 
     L = len(meta["labels"])
-    conv_w = lambda w, cin: w.reshape(WIDTH, cin, -1).transpose(2, 1, 0).copy()  # [out, in, k]
+    conv_w = lambda w, cin, k: w.reshape(k, cin, -1).transpose(2, 1, 0).copy()  # [out, in, k]
     inits = [
         numpy_helper.from_array(p["E"], "embeddings"),
         numpy_helper.from_array(np.array([1], np.int64), "axis1"),
         numpy_helper.from_array(np.array([0], np.int64), "axis0"),
-        numpy_helper.from_array(conv_w(p["W1"], DIM), "conv1_w"),
+        numpy_helper.from_array(conv_w(p["W1"], DIM, WIDTH), "conv1_w"),
         numpy_helper.from_array(p["b1"], "conv1_b"),
-        numpy_helper.from_array(conv_w(p["W2"], HIDDEN), "conv2_w"),
+        numpy_helper.from_array(conv_w(p["W2"], HIDDEN, WIDTH2), "conv2_w"),
         numpy_helper.from_array(p["b2"], "conv2_b"),
         numpy_helper.from_array(p["W3"].T.reshape(L, HIDDEN, 1).copy(), "out_w"),
         numpy_helper.from_array(p["b3"], "out_b"),
@@ -200,7 +204,9 @@ def export(p, meta, path):
         helper.make_node("Unsqueeze", ["channels", "axis0"], ["x"]),
         helper.make_node("Conv", ["x", "conv1_w", "conv1_b"], ["z1"], pads=[PAD, PAD], kernel_shape=[WIDTH]),
         helper.make_node("Relu", ["z1"], ["h1"]),
-        helper.make_node("Conv", ["h1", "conv2_w", "conv2_b"], ["z2"], pads=[PAD, PAD], kernel_shape=[WIDTH]),
+        helper.make_node(
+            "Conv", ["h1", "conv2_w", "conv2_b"], ["z2"], pads=[WIDTH2 // 2, WIDTH2 // 2], kernel_shape=[WIDTH2]
+        ),
         helper.make_node("Relu", ["z2"], ["h2"]),
         helper.make_node("Conv", ["h2", "out_w", "out_b"], ["z3"], kernel_shape=[1]),
         helper.make_node("Squeeze", ["z3", "axis0"], ["logits"]),
@@ -242,6 +248,7 @@ def parity(p, meta, path, dev):
 
 
 def main():
+    global HIDDEN, WIDTH2
     ap = argparse.ArgumentParser(description="Train the learned PHI detector and export it to ONNX.")
     ap.add_argument("--train", required=True)
     ap.add_argument("--dev", required=True)
@@ -251,7 +258,10 @@ def main():
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=0.003)
+    ap.add_argument("--hidden", type=int, default=HIDDEN)
+    ap.add_argument("--width2", type=int, choices=(1, 3, 5), default=WIDTH2)
     args = ap.parse_args()
+    HIDDEN, WIDTH2 = args.hidden, args.width2
     p, meta, metrics = train(args)
     export(p, meta, args.out)
     metrics["onnxParityMaxAbs"] = parity(p, meta, args.out, args.dev)

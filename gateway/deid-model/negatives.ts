@@ -1,0 +1,190 @@
+/**
+ * PHI-free clinical text for training the learned detector: short documents in which every token is outside.
+ * The independent corpus holds identifiers in nearly every line, so a model trained on it alone learned that a
+ * capitalised word opening a short text, or any number, is probably PHI ("Tolerated physical therapy..." read
+ * as a place). These documents show it the other case. Three sources, all from this repository's generators
+ * and never from the frozen test split:
+ * - PHI-free lines of the independent corpus's `train` split, each on its own;
+ * - look-alike snippets of both corpora (doses, labs, vitals, scores, eponyms, capitalised clinical words);
+ * - clinical narrative sentences assembled here from generic parts (subject, finding, course, plan).
+ */
+
+import { CAPITALISED_LOOKALIKES, LOOKALIKES } from "../test/fixtures/deid/generator/lookalikes";
+import { Gen, prng } from "../test/fixtures/deid/generator/random";
+import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
+import { LOOKALIKES as INDEPENDENT_LOOKALIKES } from "../test/fixtures/deid-independent/vocab";
+import type { TrainingNote } from "./prepare";
+
+const NEGATIVES_SEED = 740_004;
+
+const SUBJECTS = [
+  "Patient",
+  "The patient",
+  "She",
+  "He",
+  "They",
+  "Family",
+  "Nursing",
+  "Physical therapy",
+  "The team",
+  "Wife",
+  "Son",
+];
+const FINDINGS = [
+  "Pain",
+  "Nausea",
+  "Dyspnea",
+  "Cough",
+  "Fatigue",
+  "Edema",
+  "Appetite",
+  "Sleep",
+  "Mood",
+  "Gait",
+  "Cognition",
+  "Urine output",
+  "Blood pressure",
+  "Heart rate",
+  "Oxygen saturation",
+  "Wound",
+  "Incision",
+  "Rash",
+  "Headache",
+  "Anxiety",
+  "Confusion",
+  "Renal function",
+  "Blood glucose",
+  "Hemoglobin",
+];
+const STATES = [
+  "is improved",
+  "is well controlled",
+  "has worsened overnight",
+  "remains stable",
+  "is unchanged from yesterday",
+  "resolved after treatment",
+  "is mildly elevated",
+  "continues to improve",
+  "is poorly controlled",
+  "is better than on admission",
+];
+const ADJECTIVES = [
+  "Severe",
+  "Mild",
+  "Moderate",
+  "Persistent",
+  "Worsening",
+  "Improving",
+  "Intermittent",
+  "New",
+];
+const OPENERS = [
+  "Tolerating",
+  "Tolerated",
+  "Denies",
+  "Reports",
+  "Afebrile",
+  "Alert and oriented",
+  "Overnight",
+  "Today",
+  "This morning",
+  "Excellent",
+  "Good",
+  "Poor",
+  "Stable",
+  "Unable",
+  "Able",
+];
+const ACTIVITIES = [
+  "a regular diet",
+  "physical therapy",
+  "tube feeds at goal rate",
+  "oral medications",
+  "ambulation in the hallway",
+  "the new inhaler regimen",
+  "clear liquids",
+  "transfers with one assist",
+];
+const PLANS = [
+  "Plan to advance diet as tolerated.",
+  "Continue current management and reassess tomorrow.",
+  "Will repeat labs in the morning.",
+  "Discussed the plan with the patient and family, who agree.",
+  "Encourage ambulation four times daily.",
+  "Wean oxygen as tolerated.",
+  "Hold the next dose until the result is back.",
+  "Follow up in clinic in two weeks.",
+  "Social work consulted for discharge planning.",
+  "Questions answered at length; reassurance provided.",
+];
+const AMOUNTS = [
+  "150 feet",
+  "100 percent of meals",
+  "2 liters",
+  "three times",
+  "24 hours",
+  "six weeks",
+  "4 kg",
+];
+const SECTIONS = ["Assessment:", "Plan:", "Hospital course:", "Impression:", "Subjective:", "Objective:"];
+
+function fill(g: Gen, s: string): string {
+  return s.replace(/\{d\}/g, () => String(g.int(1, 9)));
+}
+
+function lookalikeSnippet(g: Gen): string {
+  const kinds = Object.keys(INDEPENDENT_LOOKALIKES);
+  if (g.chance(0.5)) return fill(g, g.pick(INDEPENDENT_LOOKALIKES[g.pick(kinds)] as string[]));
+  const capitalised = CAPITALISED_LOOKALIKES.tune.concat(CAPITALISED_LOOKALIKES.heldout);
+  return g.pick(g.chance(0.5) ? LOOKALIKES : capitalised)[1];
+}
+
+function sentence(g: Gen): string {
+  switch (g.int(0, 6)) {
+    case 0:
+      return `${g.pick(FINDINGS)} ${g.pick(STATES)}.`;
+    case 1:
+      return `${g.pick(ADJECTIVES)} ${g.pick(FINDINGS).toLowerCase()} ${g.pick(STATES)}.`;
+    case 2:
+      return `${g.pick(OPENERS)} ${g.pick(ACTIVITIES)} with ${g.pick(AMOUNTS)}.`;
+    case 3:
+      return `${g.pick(SUBJECTS)} ${g.pick(["reports", "denies", "notes", "describes"])} ${g.pick(FINDINGS).toLowerCase()}; ${lookalikeSnippet(g)}.`;
+    case 4:
+      return `${g.pick(SECTIONS)} ${g.pick(FINDINGS).toLowerCase()} ${g.pick(STATES)}, ${lookalikeSnippet(g)}. ${g.pick(PLANS)}`;
+    case 5:
+      return `${lookalikeSnippet(g)}.`;
+    default:
+      return g.pick(PLANS);
+  }
+}
+
+function phiFreeLines(count: number): string[] {
+  const lines = new Set<string>();
+  for (const n of generateIndependentCorpus("train", count)) {
+    let at = 0;
+    for (const line of n.text.split("\n")) {
+      const start = at;
+      const end = at + line.length;
+      at = end + 1;
+      if (line.trim().length < 12 || n.gold.some((s) => s.start < end && s.end > start)) continue;
+      lines.add(line);
+    }
+  }
+  return [...lines];
+}
+
+/** `count` PHI-free documents of one to five sentences or corpus lines, deterministic for the count. */
+export function negativeNotes(count: number): TrainingNote[] {
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`negatives: count must be a positive integer, got ${count}`);
+  const g = new Gen(prng(NEGATIVES_SEED));
+  const lines = phiFreeLines(900);
+  const notes: TrainingNote[] = [];
+  for (let i = 0; i < count; i++) {
+    const parts: string[] = [];
+    const n = g.int(1, 5);
+    for (let k = 0; k < n; k++) parts.push(g.chance(0.3) ? g.pick(lines) : sentence(g));
+    notes.push({ id: `negative-${i}`, text: parts.join(g.chance(0.3) ? "\n" : " "), gold: [] });
+  }
+  return notes;
+}
