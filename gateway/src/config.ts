@@ -1,8 +1,11 @@
 import path from "node:path";
-import type { BackendConfig, DeidConfig, DeidOperator, PhiType } from "./contracts";
+import { parseAlgorithms } from "./config/auth";
+import { parseBuckets } from "./config/backend";
+import { parseDeidModel, parseOperators } from "./config/deid";
+import { filePath } from "./config/files";
+import { DEFAULT_LOCAL_DEV_DIR, LOCAL_DEV_ISSUER, localDevFiles } from "./config/local-dev";
+import type { GatewayConfig, LocalDevFiles } from "./config/types";
 import { DEID_OPERATORS } from "./contracts";
-import { parseOperatorSpec } from "./deid/index";
-import { DEFAULT_DEID_MODEL_PATH, type DeidModelSetting } from "./deid-model/paths";
 import {
   ALL_SCOPES,
   BACKEND_KINDS,
@@ -12,7 +15,6 @@ import {
   DEFAULT_MODEL_NAME,
   DEFAULT_MODEL_PRECISION,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  DEID_MODEL_OFF,
   GATEWAY_ENV as E,
   GATEWAY_PORTS,
   MODEL_PRECISIONS,
@@ -26,157 +28,30 @@ import { CHECKOUT_MODEL_REPOSITORY } from "./inference/repository-layout";
 /**
  * The gateway's whole environment contract, parsed once at start. Every bad value fails with one sentence
  * naming the variable, what it must be and what it was, so a misconfigured pod says why in its first log line.
+ * Each section's parsing rules live under config/; this file decides the order and the cross-section rules.
  */
 
-/** Only asymmetric algorithms: a shared-secret algorithm would let anyone holding the public key mint tokens. */
-export const ALLOWED_JWT_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-] as const;
-
-// Defined in the deployment contract; re-exported because the rest of the gateway reads them from config.
+export { ALLOWED_JWT_ALGORITHMS } from "./config/auth";
+export {
+  DEFAULT_LOCAL_DEV_DIR,
+  LOCAL_DEV_CLIENT_ID,
+  LOCAL_DEV_ISSUER,
+  localDevFiles,
+} from "./config/local-dev";
+export type {
+  AuthConfig,
+  DeidSettings,
+  GatewayConfig,
+  HttpConfig,
+  JwksSource,
+  LimitsConfig,
+  LocalDevFiles,
+  OAuthConfig,
+} from "./config/types";
+// Defined in the deployment contract and config/; re-exported because the rest of the gateway reads them here.
 export { ALL_SCOPES, ConfigError, type Env, SCOPES };
 
-/** Where `npm start` keeps generated development secrets: git-ignored via `.local/`. */
-export const DEFAULT_LOCAL_DEV_DIR = path.resolve(__dirname, "..", "..", ".local", "dev-keys");
-export const LOCAL_DEV_ISSUER = "urn:clinical-inference:local-dev";
-export const LOCAL_DEV_CLIENT_ID = "local-dev";
-
-export interface LocalDevFiles {
-  dir: string;
-  signingKeyFile: string;
-  jwksFile: string;
-  clientsFile: string;
-  clientSecretFile: string;
-  deidKeyFile: string;
-}
-
-export function localDevFiles(dir: string): LocalDevFiles {
-  return {
-    dir,
-    signingKeyFile: path.join(dir, "signing-key.pem"),
-    jwksFile: path.join(dir, "jwks.json"),
-    clientsFile: path.join(dir, "clients.json"),
-    clientSecretFile: path.join(dir, "client-secret.txt"),
-    deidKeyFile: path.join(dir, "deid.key"),
-  };
-}
-
-export type JwksSource = { kind: "file"; path: string } | { kind: "url"; url: URL };
-
-export interface AuthConfig {
-  issuer: string;
-  audience: string;
-  algorithms: string[];
-  clockToleranceS: number;
-  jwks: JwksSource;
-  tokenCacheSize: number;
-}
-
-export interface OAuthConfig {
-  signingKeyFile: string;
-  clientsFile: string;
-  tokenTtlS: number;
-}
-
-export interface HttpConfig {
-  host: string;
-  port: number;
-  metricsPort: number;
-  maxBodyBytes: number;
-  maxTextChars: number;
-  maxBatchTexts: number;
-  shutdownTimeoutMs: number;
-}
-
-export interface LimitsConfig {
-  rateLimitRps: number;
-  rateLimitBurst: number;
-  maxInflight: number;
-  maxPending: number;
-  /** Latency budget of a request whose client asks for no less (Request-Timeout header). */
-  requestDeadlineMs: number;
-}
-
-export type DeidSettings = Omit<DeidConfig, "key"> & { keyFile: string; model: DeidModelSetting };
-
-export interface GatewayConfig {
-  /** local-dev: no JWKS configured and not production; secrets are generated under localDev.dir. */
-  mode: "local-dev" | "configured";
-  localDev?: LocalDevFiles;
-  logLevel: string;
-  http: HttpConfig;
-  auth: AuthConfig;
-  /** Undefined when the gateway does not issue tokens (POST /oauth2/token answers 404). */
-  oauth?: OAuthConfig;
-  limits: LimitsConfig;
-  backend: BackendConfig;
-  deid: DeidSettings;
-}
-
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
-function parseAlgorithms(r: Reader): string[] {
-  const value = r.string(E.JWT_ALGORITHMS, "RS256,ES256");
-  const algorithms = value
-    .split(",")
-    .map((a) => a.trim())
-    .filter((a) => a !== "");
-  const bad = algorithms.find((a) => !(ALLOWED_JWT_ALGORITHMS as readonly string[]).includes(a));
-  if (bad !== undefined || algorithms.length === 0) {
-    throw new ConfigError(
-      `JWT_ALGORITHMS must be a comma-separated list of ${ALLOWED_JWT_ALGORITHMS.join(", ")}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return [...new Set(algorithms)];
-}
-
-function parseBuckets(r: Reader): number[] {
-  const value = r.string(E.SEQUENCE_BUCKETS, "16,32,64,128,256,512");
-  const parts = value.split(",").map((p) => p.trim());
-  const buckets = parts.map(Number);
-  const valid =
-    parts.every((p) => /^\d+$/.test(p)) &&
-    buckets.every((b, i) => b >= 2 && b <= 512 && (i === 0 || b > (buckets[i - 1] as number)));
-  if (!valid) {
-    throw new ConfigError(
-      `SEQUENCE_BUCKETS must be strictly ascending integers 2-512 separated by commas, got ${JSON.stringify(value)}`,
-    );
-  }
-  return buckets;
-}
-
-function parseOperators(r: Reader): Partial<Record<PhiType, DeidOperator>> {
-  const value = r.raw(E.DEID_OPERATORS);
-  if (value === undefined) return {};
-  try {
-    return parseOperatorSpec(value);
-  } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message : String(error));
-  }
-}
-
-function parseDeidModel(r: Reader): DeidModelSetting {
-  const value = r.raw(E.DEID_MODEL);
-  if (value === undefined) return { kind: "file", path: DEFAULT_DEID_MODEL_PATH };
-  const trimmed = value.trim();
-  if (trimmed === DEID_MODEL_OFF) return { kind: "off" };
-  return { kind: "file", path: path.resolve(trimmed) };
-}
-
-/** Resolves a file path from the environment against the working directory, as a shell user expects. */
-function filePath(r: Reader, name: string): string | undefined {
-  const value = r.raw(name);
-  return value === undefined ? undefined : path.resolve(value);
-}
 
 export function parseConfig(env: Env = process.env): GatewayConfig {
   const r = new Reader(env);
