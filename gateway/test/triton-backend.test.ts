@@ -169,8 +169,14 @@ describe("Triton backend against a real local Triton", () => {
     );
   });
 
-  test("concurrent single-text calls are batched by Triton's dynamic batcher (server statistics)", async () => {
-    const backend = await started(config(triton.url));
+  test("with BATCHING off, concurrent single-text calls are batched by Triton's dynamic batcher (server statistics)", async () => {
+    const backend = await started(
+      config(
+        triton.url,
+        {},
+        { batching: { enabled: false, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 256 } },
+      ),
+    );
     const before = await tritonStats(triton);
     const texts = Array.from({ length: 48 }, (_, i) => `request number ${i} went fine`);
     const results = await Promise.all(texts.map((t) => backend.classify([t])));
@@ -180,6 +186,38 @@ describe("Triton backend against a real local Triton", () => {
     const executions = now.execution_count - before.execution_count;
     assert.equal(inferences, 48);
     assert.ok(executions < inferences, `Triton ran ${executions} executions for ${inferences} inferences`);
+  });
+
+  test("with BATCHING on, concurrent single-text calls of mixed buckets reach Triton as per-bucket batches", async () => {
+    const sizes: [number, number][] = [];
+    const backend = await started(
+      config(
+        triton.url,
+        {},
+        { batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMs: 50, maxQueueSize: 256 } },
+      ),
+      { onBatch: (size, bucket) => sizes.push([size, bucket]), batchesInFlight: 1 },
+    );
+    sizes.length = 0; // start() sends one warm-up request
+    const before = await tritonStats(triton);
+    // Alternating buckets ("ok" pads to 16, the 40-word text to 128): the order in which Triton's own batcher
+    // stops at every change of shape.
+    const picks = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? 2 : 4));
+    const answers = await Promise.all(picks.map((k) => backend.classify([TEXTS[k] as string])));
+    assertSamePredictions(
+      answers.map((a) => a[0] as Prediction),
+      picks.map((k) => reference[k] as Prediction),
+    );
+    const now = await tritonStats(triton);
+    assert.deepEqual(
+      sizes.sort((a, b) => a[1] - b[1]),
+      [
+        [4, 16],
+        [4, 128],
+      ],
+    );
+    assert.equal(now.inference_count - before.inference_count, 8);
+    assert.equal(now.execution_count - before.execution_count, 2);
   });
 
   test("start() fails naming the model when Triton does not serve that model name", async () => {

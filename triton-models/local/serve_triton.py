@@ -10,7 +10,7 @@ handled by Triton itself (KServe v2 HTTP/gRPC, statistics, metrics); only the mo
 
   .venv/bin/python triton-models/local/serve_triton.py --model-repo .local/models/tiny --model-version 1 \
       --http-port 8000 --grpc-port 8001 --metrics-port 8002 [--batching on|off] [--max-batch-size 16] \
-      [--max-queue-delay-us 2000]
+      [--max-queue-delay-us 2000] [--preferred-batch-sizes 4,8,16] [--instances 1] [--intra-op-threads 1]
 
 Prints `READY <http url>` on stdout once the model is loaded and ready; stops cleanly on SIGTERM/SIGINT.
 """
@@ -78,7 +78,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--max-queue-size", type=int, default=0, help="queue policy: bound on queued requests")
     parser.add_argument("--preferred-batch-sizes", default="", help="e.g. 4,8,16 (default: 4,8,16 capped)")
-    parser.add_argument("--intra-op-threads", type=int, default=1, help="ONNX Runtime threads (default 1)")
+    parser.add_argument("--intra-op-threads", type=int, default=1, help="ONNX Runtime threads per instance (default 1)")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="model instances, each its own ONNX Runtime session (default 1)"
+    )
     parser.add_argument(
         "--model-file", default="model.onnx", help="file in the version folder to run (model.int8.onnx: int8)"
     )
@@ -90,6 +93,8 @@ def parse_args() -> argparse.Namespace:
         parser.error("--max-queue-delay-us must be >= 0")
     if args.model_version < 1:
         parser.error("--model-version must be a positive integer")
+    if args.instances < 1:
+        parser.error("--instances must be >= 1")
     return args
 
 
@@ -119,16 +124,23 @@ def main() -> None:
     except ImportError as error:
         fail(f"{error}; run scripts/setup.d/10-python.sh and start this with .venv/bin/python")
 
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = args.intra_op_threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
+    def make_infer():
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = args.intra_op_threads
+        options.inter_op_num_threads = 1
+        session = ort.InferenceSession(str(model_path), sess_options=options, providers=["CPUExecutionProvider"])
 
-    @batch
-    def infer(input_ids: np.ndarray, attention_mask: np.ndarray) -> dict:
-        # Triton's batcher concatenates requests of the same shape along the batch axis: [batch, sequence].
-        logits = session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
-        return {"logits": logits.astype(np.float32, copy=False)}
+        @batch
+        def infer(input_ids: np.ndarray, attention_mask: np.ndarray) -> dict:
+            # Triton's batcher concatenates requests of the same shape along the batch axis: [batch, sequence].
+            logits = session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+            return {"logits": logits.astype(np.float32, copy=False)}
+
+        return infer
+
+    # pytriton makes one model instance per callable (Triton's instance_group count): each runs its own session,
+    # so two instances can execute two batches at once.
+    infer_funcs = [make_infer() for _ in range(args.instances)]
 
     if args.batching == "on":
         preferred = (
@@ -180,7 +192,7 @@ def main() -> None:
         triton.bind(
             model_name=MODEL_NAME,
             model_version=args.model_version,
-            infer_func=infer,
+            infer_func=infer_funcs if len(infer_funcs) > 1 else infer_funcs[0],
             inputs=[
                 Tensor(name="input_ids", dtype=np.int64, shape=(-1,)),
                 Tensor(name="attention_mask", dtype=np.int64, shape=(-1,)),
@@ -194,7 +206,7 @@ def main() -> None:
         print(
             f"READY http://{args.host}:{args.http_port} model={MODEL_NAME} version={args.model_version} "
             f"batching={args.batching} max_batch_size={args.max_batch_size} "
-            f"max_queue_delay_us={args.max_queue_delay_us if args.batching == 'on' else 0} "
+            f"max_queue_delay_us={args.max_queue_delay_us if args.batching == 'on' else 0} instances={args.instances} "
             f"synthetic={str(info.get('synthetic')).lower()}",
             flush=True,
         )

@@ -27,8 +27,12 @@ export interface LocalTritonCommand {
   batching: boolean;
   maxBatchSize: number;
   maxQueueDelayUs?: number;
-  /** ONNX Runtime intra-op threads; the launcher's default is one. */
+  /** Batch sizes Triton dispatches at once when it has them queued; absent = the launcher's 4,8,16 (capped). */
+  preferredBatchSizes?: readonly number[];
+  /** ONNX Runtime intra-op threads per instance; the launcher's default is one. */
   intraOpThreads?: number;
+  /** Model instances (Triton's instance_group count), each its own ONNX Runtime session; absent = one. */
+  instances?: number;
   /** The version folder's model file to serve (model.int8.onnx for int8); absent = the launcher's model.onnx. */
   modelFile?: string;
   /** Triton's queue policy (REJECT after timeoutUs, at most maxQueueSize queued); absent = none. */
@@ -57,7 +61,11 @@ export function localTritonArgs(c: LocalTritonCommand): string[] {
     String(c.maxBatchSize),
   ];
   if (c.maxQueueDelayUs !== undefined) args.push("--max-queue-delay-us", String(c.maxQueueDelayUs));
+  if (c.preferredBatchSizes !== undefined && c.preferredBatchSizes.length > 0) {
+    args.push("--preferred-batch-sizes", c.preferredBatchSizes.join(","));
+  }
   if (c.intraOpThreads !== undefined) args.push("--intra-op-threads", String(c.intraOpThreads));
+  if (c.instances !== undefined) args.push("--instances", String(c.instances));
   if (c.modelFile !== undefined) args.push("--model-file", c.modelFile);
   if (c.queuePolicy !== undefined) {
     args.push("--queue-timeout-us", String(c.queuePolicy.timeoutUs));

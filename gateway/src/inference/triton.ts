@@ -1,11 +1,12 @@
 /**
  * Inference through NVIDIA Triton over the KServe v2 HTTP protocol.
  *
- * The gateway tokenizes with the tokenizer of the pinned model version, pads each text to its sequence bucket
- * and sends the texts of one classify() call grouped by bucket (at most maxBatchSize per v2 request). It does
- * not hold requests back to coalesce them across calls: Triton's dynamic batcher already does that server-side
- * across every gateway replica, and a second queueing delay in the gateway would only add latency. Bucketing
- * is what makes Triton's batching work: requests from different callers arrive with identical shapes.
+ * The gateway tokenizes with the pinned version's tokenizer and pads each text to its bucket. With BATCHING on
+ * (the default) it coalesces texts across calls in the per-bucket batcher the embedded backend uses and sends
+ * one [batch, bucket] request per batch: Triton's dynamic batcher merges only equal shapes in arrival order and
+ * stops at the first that differs, so single texts of mixed buckets reach it as batches of one or two
+ * (docs/benchmarks.md, issue 13). Triton still merges the batches of several replicas. With BATCHING off each
+ * call's texts go out at once, grouped by bucket, and batching is left to Triton.
  */
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
@@ -19,19 +20,32 @@ import {
   type Prediction,
 } from "../contracts";
 import { DeadlineExceededError } from "../limits/deadline-exceeded";
+import { DynamicBatcher } from "./batcher";
 import { chunksByBucket } from "./buckets";
 import { CachedProbe } from "./cached-probe";
 import { type CallOutcome, CircuitBreaker } from "./circuit-breaker";
-import { type HttpResponse, KServeHttpClient } from "./kserve-client";
-import { decodeLogits, encodeInferRequest, HEADER_LENGTH } from "./kserve-codec";
-import { buildInputTensors, predictionsFromLogits } from "./predictions";
+import { KServeHttpClient } from "./kserve-client";
+import {
+  inferBucket,
+  KServeInferError,
+  type KServeModelTarget,
+  latestDeadline,
+  pinnedVersion,
+  type QueuedText as Queued,
+  serverAndModelReady,
+} from "./kserve-infer";
 import { StartOnce } from "./start-once";
 import type { EncodedText, SequenceTokenizer } from "./tokenizer";
-import { SERVER_READY_PATH, verifyServedModel } from "./triton-model-checks";
-import { inferenceFailure } from "./triton-rejections";
+import { verifyServedModel } from "./triton-model-checks";
 import { loadVersionTokenizer } from "./version-tokenizer";
 
 export { TOKENIZER_SHA_PARAMETER } from "./triton-model-checks";
+
+/**
+ * Batches one gateway keeps in flight to Triton: one running, one queued behind it, so the server never idles
+ * between two of them while the gateway's queues keep filling.
+ */
+export const TRITON_BATCHES_IN_FLIGHT = 2;
 
 export interface TritonOptions {
   logger?: Logger;
@@ -45,6 +59,8 @@ export interface TritonOptions {
   /** Keep-alive connections to Triton. */
   connections?: number;
   retryBaseDelayMs?: number;
+  /** Batches in flight to Triton when the gateway coalesces (BATCHING on); default TRITON_BATCHES_IN_FLIGHT. */
+  batchesInFlight?: number;
 }
 
 export class TritonBackend implements InferenceBackend {
@@ -54,6 +70,8 @@ export class TritonBackend implements InferenceBackend {
   private readonly version: string;
   private readonly modelPath: string;
   private tokenizer: SequenceTokenizer | undefined;
+  private batcher: DynamicBatcher<Queued, Prediction> | undefined;
+  private target: KServeModelTarget | undefined;
   private info: ModelInfo | undefined;
   private serverMaxBatchSize = Number.POSITIVE_INFINITY;
   private started = false;
@@ -69,20 +87,7 @@ export class TritonBackend implements InferenceBackend {
     private readonly config: BackendConfig,
     private readonly options: TritonOptions = {},
   ) {
-    if (config.modelVersion === undefined || config.modelVersion === "") {
-      throw new Error(
-        "MODEL_VERSION is required with BACKEND=triton: pin the model version the gateway's tokenizer belongs to (e.g. MODEL_VERSION=1)",
-      );
-    }
-    if (!/^\d+$/.test(config.modelVersion)) {
-      throw new Error(
-        `MODEL_VERSION "${config.modelVersion}" must be a positive integer (a Triton version folder)`,
-      );
-    }
-    if (!Number.isInteger(config.triton.timeoutMs) || config.triton.timeoutMs < 1) {
-      throw new Error(`TRITON_TIMEOUT_MS must be a positive integer, got ${String(config.triton.timeoutMs)}`);
-    }
-    this.version = config.modelVersion;
+    this.version = pinnedVersion(config);
     this.modelPath = `/v2/models/${encodeURIComponent(config.modelName)}/versions/${encodeURIComponent(this.version)}`;
     this.client = new KServeHttpClient(config.triton.url, {
       retries: config.triton.retries,
@@ -114,8 +119,16 @@ export class TritonBackend implements InferenceBackend {
     const { modelName } = this.config;
     const { artifacts, buckets, tokenizer } = loadVersionTokenizer(this.config, { requireModelFile: false });
     this.tokenizer = tokenizer;
+    this.target = {
+      client: this.client,
+      modelPath: this.modelPath,
+      what: `model "${modelName}" version ${this.version}`,
+      binary: this.config.triton.binary,
+      timeoutMs: this.config.triton.timeoutMs,
+      padId: tokenizer.padId,
+    };
     const served = await verifyServedModel({
-      get: (path) => this.get(path),
+      get: (path) => this.client.send({ method: "GET", path, timeoutMs: this.config.triton.timeoutMs }),
       url: this.client.url,
       modelName,
       version: this.version,
@@ -124,27 +137,24 @@ export class TritonBackend implements InferenceBackend {
       logger: this.options.logger,
     });
     this.serverMaxBatchSize = served.maxBatchSize;
+    const { batching } = this.config;
+    if (batching.enabled) {
+      this.batcher = new DynamicBatcher<Queued, Prediction>((bucket, items) => this.runBatch(bucket, items), {
+        maxBatchSize: Math.min(batching.maxBatchSize, this.serverMaxBatchSize),
+        maxQueueDelayMs: batching.maxQueueDelayMs,
+        maxQueueSize: batching.maxQueueSize,
+        concurrency: this.options.batchesInFlight ?? TRITON_BATCHES_IN_FLIGHT,
+      });
+    }
 
     this.info = { name: modelName, version: this.version, synthetic: artifacts.info.synthetic };
     // One real inference proves the whole path (encoding, server, decoding) before the gateway takes traffic.
     const sample = tokenizer.encode("warm up");
     await this.infer(sample.bucket, [sample], undefined, undefined);
     this.started = true;
-    this.options.logger?.info(
-      {
-        url: this.client.url,
-        model: modelName,
-        version: this.version,
-        synthetic: this.info.synthetic,
-        binary: this.config.triton.binary,
-        buckets,
-      },
-      "Triton backend ready",
-    );
-  }
-
-  private async get(path: string): Promise<HttpResponse> {
-    return this.client.send({ method: "GET", path, timeoutMs: this.config.triton.timeoutMs });
+    const { binary } = this.config.triton;
+    const ready = { url: this.client.url, model: modelName, version: this.version, binary, buckets };
+    this.options.logger?.info({ ...ready, synthetic: this.info.synthetic }, "Triton backend ready");
   }
 
   async ready(): Promise<boolean> {
@@ -152,13 +162,8 @@ export class TritonBackend implements InferenceBackend {
     return (await this.readiness.check()) && !this.closed;
   }
 
-  private async probeReadiness(): Promise<boolean> {
-    const timeoutMs = Math.min(this.config.triton.timeoutMs, 1_000);
-    const [server, model] = await Promise.all([
-      this.client.send({ method: "GET", path: SERVER_READY_PATH, timeoutMs }),
-      this.client.send({ method: "GET", path: `${this.modelPath}/ready`, timeoutMs }),
-    ]);
-    return server.status === 200 && model.status === 200;
+  private probeReadiness(): Promise<boolean> {
+    return serverAndModelReady(this.client, this.modelPath, Math.min(this.config.triton.timeoutMs, 1_000));
   }
 
   modelInfo(): ModelInfo {
@@ -173,12 +178,19 @@ export class TritonBackend implements InferenceBackend {
     }
     if (signal?.aborted) throw signal.reason;
     if (texts.length === 0) return [];
+    const tokenizer = this.tokenizer;
+    if (this.batcher !== undefined) {
+      const entries = texts.map((t) => {
+        const text = tokenizer.encode(t);
+        return { bucket: text.bucket, item: { text, deadline } };
+      });
+      return this.batcher.submit(entries, signal, deadline);
+    }
     if (this.outstanding + texts.length > this.config.batching.maxQueueSize) {
       throw new BackendOverloadedError(
         `too many texts waiting for Triton (${this.outstanding} of ${this.config.batching.maxQueueSize})`,
       );
     }
-    const tokenizer = this.tokenizer;
     const encoded = texts.map((t) => tokenizer.encode(t));
     const chunkSize = Math.min(this.config.batching.maxBatchSize, this.serverMaxBatchSize);
 
@@ -220,6 +232,13 @@ export class TritonBackend implements InferenceBackend {
     }
   }
 
+  /** A batch the gateway formed: Triton may queue it for as long as its most patient caller can wait. */
+  private runBatch(bucket: number, items: Queued[]): Promise<Prediction[]> {
+    // Callers who leave are dropped by the batcher; the batch itself runs to the end for the others.
+    const texts = items.map((i) => i.text);
+    return this.infer(bucket, texts, undefined, latestDeadline(items.map((i) => i.deadline)));
+  }
+
   /** One v2 request for one bucket's texts, through the breaker; the budget left is Triton's timeout. */
   private async infer(
     bucket: number,
@@ -238,47 +257,18 @@ export class TritonBackend implements InferenceBackend {
     }
     let outcome: CallOutcome = "failure";
     try {
-      const tokenizer = this.tokenizer as SequenceTokenizer;
-      const { inputIds, attentionMask } = buildInputTensors(
-        items.map((i) => i.ids),
-        bucket,
-        tokenizer.padId,
-      );
-      const request = encodeInferRequest(
-        inputIds,
-        attentionMask,
-        [items.length, bucket],
-        this.config.triton.binary,
-        timeoutUs,
-      );
       this.batches++;
       this.batchedItems += items.length;
       this.options.onBatch?.(items.length, bucket);
-      const response = await this.client.send({
-        method: "POST",
-        path: `${this.modelPath}/infer`,
-        body: request.body,
-        headers: request.headers,
-        timeoutMs: this.config.triton.timeoutMs,
-        signal,
-      });
-      if (response.status !== 200) {
-        const failure = inferenceFailure(
-          response,
-          `model "${this.config.modelName}" version ${this.version}`,
-        );
-        outcome = failure.outcome;
-        throw failure.error;
-      }
-      const header = response.headers[HEADER_LENGTH];
-      const logits = decodeLogits(response.body, Array.isArray(header) ? header[0] : header, items.length);
+      const target = this.target as KServeModelTarget;
+      const predictions = await inferBucket(target, bucket, items, signal, timeoutUs);
       outcome = "success";
-      return predictionsFromLogits(
-        logits,
-        items.length,
-        items.map((i) => i.truncated),
-      );
+      return predictions;
     } catch (err) {
+      if (err instanceof KServeInferError) {
+        outcome = err.outcome;
+        throw err.error;
+      }
       if (signal?.aborted && !(err instanceof BackendUnavailableError)) outcome = "neutral";
       throw err;
     } finally {
@@ -287,13 +277,15 @@ export class TritonBackend implements InferenceBackend {
   }
 
   stats(): BackendStats {
-    return { queueDepth: this.outstanding, batches: this.batches, batchedItems: this.batchedItems };
+    const queueDepth = this.outstanding + (this.batcher?.stats().queueDepth ?? 0);
+    return { queueDepth, batches: this.batches, batchedItems: this.batchedItems };
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.starting.settled();
+    await this.batcher?.close();
     await Promise.allSettled([...this.inFlightCalls]);
     await this.client.close();
   }
