@@ -35,8 +35,8 @@ export function tritonQueueTimeQuery(namespace: string, model: string): string {
 
 /** The gateway's route templates whose requests need Triton (gateway/src/routes/inference.ts). */
 export const MODEL_ROUTES = "/v1/sentiment(/batch)?";
-/** Refused before any work (bad or missing token): such requests must not wake a GPU. */
-const UNAUTHENTICATED = "401|403";
+/** Statuses of requests refused before any work (bad or missing token): they must not wake a GPU. */
+export const UNAUTHENTICATED_STATUSES = "401|403";
 
 /**
  * Whether authenticated clients asked the gateway for the model in the last 2 minutes: 1 if so, else 0.
@@ -45,7 +45,7 @@ const UNAUTHENTICATED = "401|403";
  * ... offset`, a growing one by rate(). Clamped to 1 so the trigger asks for one replica and never more.
  */
 export function gatewayDemandQuery(namespace: string): string {
-  const series = `${GATEWAY_REQUESTS_METRIC}{namespace="${namespace}",route=~"${MODEL_ROUTES}",status!~"${UNAUTHENTICATED}"}`;
+  const series = `${GATEWAY_REQUESTS_METRIC}{namespace="${namespace}",route=~"${MODEL_ROUTES}",status!~"${UNAUTHENTICATED_STATUSES}"}`;
   return (
     `clamp_max((sum(rate(${series}[2m])) or vector(0))` +
     ` + (count(${series} unless ${series} offset 2m) or vector(0)), 1)`
