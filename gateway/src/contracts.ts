@@ -127,6 +127,11 @@ export interface InferenceBackend {
   start(): Promise<void>;
   /** True only when the model is loaded, warmed up and (for Triton) the server reports it ready. */
   ready(): Promise<boolean>;
+  /**
+   * False once the backend cannot serve again in this process (the embedded worker crashed more often than
+   * its restart policy allows): liveness fails so Kubernetes restarts the container. Absent = always live.
+   */
+  live?(): boolean;
   modelInfo(): ModelInfo;
   /**
    * `signal` fires when nobody waits for the answer any more; `deadline` (performance.now() milliseconds) is

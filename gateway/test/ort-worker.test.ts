@@ -7,6 +7,7 @@ import request from "supertest";
 import type { BackendConfig, Prediction } from "../src/contracts";
 import { EmbeddedBackend } from "../src/inference/embedded";
 import { ATTENTION_MASK, INPUT_IDS, LOGITS } from "../src/inference/model-contract";
+import { DEFAULT_RESTART_POLICY } from "../src/inference/ort-worker-supervisor";
 import { buildInputTensors, predictionsFromLogits } from "../src/inference/predictions";
 import type { EncodedText } from "../src/inference/tokenizer";
 import { loadVersionTokenizer } from "../src/inference/version-tokenizer";
@@ -142,8 +143,12 @@ describe("embedded backend on an ONNX Runtime worker thread (tiny synthetic mode
     }
   });
 
-  test("a crashed worker makes the backend not ready, and requests answer 503 backend-unavailable instead of hanging", async () => {
-    const backend = new EmbeddedBackend(config(1), { workerEntry: DIES_ON_LONG_INPUT });
+  test("a crashed worker with no restarts left makes the backend not ready, and requests answer 503 backend-unavailable instead of hanging", async () => {
+    // Restarts are ort-worker-restart.test.ts's subject; here none are allowed, so every step is deterministic.
+    const backend = new EmbeddedBackend(config(1), {
+      workerEntry: DIES_ON_LONG_INPUT,
+      restartPolicy: { ...DEFAULT_RESTART_POLICY, maxRestarts: 0 },
+    });
     await backend.start();
     const t = await buildTestApp({ backend });
     try {

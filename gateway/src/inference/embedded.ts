@@ -19,6 +19,7 @@ import { DEFAULT_MODEL_PRECISION, GATEWAY_ENV } from "../deployment-contract";
 import { DynamicBatcher } from "./batcher";
 import { contractMismatches } from "./model-contract";
 import { ORT_WORKER_ENTRY, OrtWorker } from "./ort-worker";
+import { OrtWorkerSupervisor, type RestartPolicy } from "./ort-worker-supervisor";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
 import { MODEL_FILES } from "./repository-layout";
 import { StartOnce } from "./start-once";
@@ -36,11 +37,13 @@ export interface EmbeddedOptions {
   concurrency?: number;
   /** The inference worker's code; tests substitute one that dies to show a crash is reported, not hung. */
   workerEntry?: string;
+  /** How a crashed worker is restarted (DEFAULT_RESTART_POLICY unless a test needs it faster). */
+  restartPolicy?: RestartPolicy;
 }
 
 export class EmbeddedBackend implements InferenceBackend {
   readonly kind = "embedded" as const;
-  private session: OrtWorker | undefined;
+  private supervisor: OrtWorkerSupervisor | undefined;
   private tokenizer: SequenceTokenizer | undefined;
   private batcher: DynamicBatcher<EncodedText, Prediction> | undefined;
   private info: ModelInfo | undefined;
@@ -71,29 +74,12 @@ export class EmbeddedBackend implements InferenceBackend {
           `${GATEWAY_ENV.MODEL_PRECISION}=fp32`,
       );
     }
-    let session: OrtWorker;
-    try {
-      session = await OrtWorker.open(
-        { modelPath, intraOpThreads, interOpThreads },
-        (reason) => this.options.logger?.error({ reason }, "embedded inference worker stopped; not ready"),
-        this.options.workerEntry ?? ORT_WORKER_ENTRY,
-      );
-    } catch (err) {
-      throw new Error(`ONNX Runtime could not load ${modelPath}: ${(err as Error).message}`);
-    }
-    const problems = contractMismatches(session.inputs, session.outputs);
-    if (problems.length > 0) {
-      await session.close();
-      throw new Error(`model ${modelPath} does not match the serving contract: ${problems.join("; ")}`);
-    }
-    this.session = session;
     this.info = {
       name: this.config.modelName,
       version: artifacts.version,
       synthetic: artifacts.info.synthetic,
       precision,
     };
-
     const { batching } = this.config;
     this.batcher = new DynamicBatcher<EncodedText, Prediction>((bucket, items) => this.run(bucket, items), {
       maxBatchSize: batching.enabled ? batching.maxBatchSize : 1,
@@ -103,14 +89,38 @@ export class EmbeddedBackend implements InferenceBackend {
       onBatch: this.options.onBatch,
       onSojourn: this.options.onSojourn,
     });
-
-    try {
-      await this.warmUp(buckets);
-    } catch (err) {
-      this.session = undefined;
-      await session.close();
-      throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
-    }
+    const logger = this.options.logger;
+    const supervisor = new OrtWorkerSupervisor(
+      {
+        open: (onStopped) =>
+          OrtWorker.open(
+            { modelPath, intraOpThreads, interOpThreads },
+            onStopped,
+            this.options.workerEntry ?? ORT_WORKER_ENTRY,
+          ).catch((err: Error) => {
+            throw new Error(`ONNX Runtime could not load ${modelPath}: ${err.message}`);
+          }),
+        prepare: async (worker) => {
+          const problems = contractMismatches(worker.inputs, worker.outputs);
+          if (problems.length > 0) {
+            throw new Error(`model ${modelPath} does not match the serving contract: ${problems.join("; ")}`);
+          }
+          try {
+            await this.warmUp(worker, buckets);
+          } catch (err) {
+            throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
+          }
+        },
+        onCrash: (reason, restartInMs) =>
+          restartInMs === undefined
+            ? logger?.fatal({ reason }, "embedded inference worker crashed too often; /healthz now fails")
+            : logger?.error({ reason, restartInMs }, "embedded inference worker stopped; restarting"),
+        onRestarted: (restarts) => logger?.warn({ restarts }, "embedded inference worker restarted"),
+      },
+      this.options.restartPolicy,
+    );
+    await supervisor.start();
+    this.supervisor = supervisor;
     this.warmedUp = true;
     this.options.logger?.info(
       {
@@ -128,25 +138,30 @@ export class EmbeddedBackend implements InferenceBackend {
   }
 
   /** The first run of each input shape allocates and plans memory; do it before taking traffic. */
-  private async warmUp(buckets: readonly number[]): Promise<void> {
+  private async warmUp(worker: OrtWorker, buckets: readonly number[]): Promise<void> {
     const tokenizer = this.tokenizer as SequenceTokenizer;
     const sample = tokenizer.encode("warm up");
     const warmBuckets = buckets.filter((b, i) => i === 0 || b <= WARMUP_MAX_BUCKET);
     for (const bucket of warmBuckets) {
-      await this.run(bucket, [{ ...sample, bucket }]);
+      await this.runOn(worker, bucket, [{ ...sample, bucket }]);
     }
   }
 
   private async run(bucket: number, items: EncodedText[]): Promise<Prediction[]> {
-    const session = this.session;
-    if (session === undefined) throw new BackendUnavailableError("model session is released", "not_ready");
+    const supervisor = this.supervisor;
+    if (supervisor === undefined) throw new BackendUnavailableError("model session is released", "not_ready");
+    // A batch formed while the worker restarts fails like the runs the crash took with it: 503, no hang.
+    return this.runOn(supervisor.serving(), bucket, items);
+  }
+
+  private async runOn(worker: OrtWorker, bucket: number, items: EncodedText[]): Promise<Prediction[]> {
     const tokenizer = this.tokenizer as SequenceTokenizer;
     const { inputIds, attentionMask } = buildInputTensors(
       items.map((i) => i.ids),
       bucket,
       tokenizer.padId,
     );
-    const logits = await session.run(inputIds, attentionMask, items.length, bucket);
+    const logits = await worker.run(inputIds, attentionMask, items.length, bucket);
     return predictionsFromLogits(
       logits,
       items.length,
@@ -155,7 +170,12 @@ export class EmbeddedBackend implements InferenceBackend {
   }
 
   async ready(): Promise<boolean> {
-    return this.warmedUp && !this.closed && this.session?.alive === true;
+    return this.warmedUp && !this.closed && this.supervisor?.current !== undefined;
+  }
+
+  /** False once the worker crashed more often than its restart policy allows: /healthz fails. */
+  live(): boolean {
+    return this.supervisor?.live !== false;
   }
 
   modelInfo(): ModelInfo {
@@ -167,17 +187,17 @@ export class EmbeddedBackend implements InferenceBackend {
 
   async classify(texts: readonly string[], signal?: AbortSignal, deadline?: number): Promise<Prediction[]> {
     if (this.closed) throw new BackendUnavailableError("inference backend is shutting down", "not_ready");
-    if (!this.warmedUp || this.batcher === undefined || this.tokenizer === undefined) {
+    const { batcher, supervisor, tokenizer } = this;
+    if (!this.warmedUp || batcher === undefined || supervisor === undefined || tokenizer === undefined) {
       throw new BackendUnavailableError("model is not loaded yet", "not_ready");
     }
-    if (this.session?.alive !== true)
-      throw new BackendUnavailableError("inference worker stopped", "not_ready");
-    const tokenizer = this.tokenizer;
+    // Refused before tokenizing while the worker restarts or after it gave up.
+    supervisor.serving();
     const entries = texts.map((text) => {
       const encoded = tokenizer.encode(text);
       return { bucket: encoded.bucket, item: encoded };
     });
-    return this.batcher.submit(entries, signal, deadline);
+    return batcher.submit(entries, signal, deadline);
   }
 
   stats(): BackendStats {
@@ -190,8 +210,8 @@ export class EmbeddedBackend implements InferenceBackend {
     // A start() still loading must finish before its session can be released.
     await this.starting.settled();
     await this.batcher?.close();
-    const session = this.session;
-    this.session = undefined;
-    await session?.close();
+    const supervisor = this.supervisor;
+    this.supervisor = undefined;
+    await supervisor?.close();
   }
 }

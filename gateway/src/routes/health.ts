@@ -20,10 +20,17 @@ export function healthRoutes(deps: HealthRouteDeps): Route[] {
       method: "GET",
       path: "/healthz",
       operationId: "healthz",
-      summary: "Liveness: the process is serving HTTP",
-      responses: { "200": jsonResponse("Alive", "Status") },
+      summary: "Liveness: the process is serving HTTP and its backend can still recover",
+      responses: { "200": jsonResponse("Alive", "Status"), "503": problemResponse("Restart this process") },
       schemas: { Status: STATUS_SCHEMA },
       handler: (_req, res) => {
+        // A worker that is restarting is still live (readiness covers it); one that gave up is not.
+        if (deps.backend?.live?.() === false) {
+          throw new HttpProblem(
+            "backend-unavailable",
+            "The inference backend cannot recover in this process",
+          );
+        }
         res.json({ status: "ok" });
       },
     },
