@@ -24,14 +24,14 @@ import { tinyModelRepository } from "./support/synthetic-model";
 const INFER_PATH = "/v2/models/distilbert_sst2/versions/1/infer";
 const SEQUENCE = 16;
 
-function backendConfig(url: string): BackendConfig {
+function backendConfig(url: string, gatewayBatching = true): BackendConfig {
   return {
     kind: "triton",
     modelRepository: tinyModelRepository(),
     modelName: "distilbert_sst2",
     modelVersion: "1",
     sequenceBuckets: [16, 32, 64, 128, 256, 512],
-    batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 4096 },
+    batching: { enabled: gatewayBatching, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 4096 },
     embedded: { intraOpThreads: 1, interOpThreads: 1 },
     triton: { url, timeoutMs: 10_000, retries: 0, binary: true },
   };
@@ -90,7 +90,9 @@ describe("Triton's queue policy against a real Triton", { timeout: 240_000 }, ()
   });
 
   test("through the gateway, Triton's full queue answers 503 overloaded and the circuit stays closed", async () => {
-    const backend = new TritonBackend(backendConfig(triton.url), { circuitFailureThreshold: 2 });
+    // BATCHING off: one v2 request per text, so the burst reaches Triton's queue as 40 requests (the gateway's
+    // own batcher would send them as a few batches, which a queue of 2 holds).
+    const backend = new TritonBackend(backendConfig(triton.url, false), { circuitFailureThreshold: 2 });
     await backend.start();
     try {
       // A long budget: this test is about the queue bound, not about deadlines on a busy 2-core machine.
