@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
@@ -7,6 +9,7 @@ import request from "supertest";
 import type { BackendConfig, Prediction } from "../src/contracts";
 import { EmbeddedBackend } from "../src/inference/embedded";
 import { ATTENTION_MASK, INPUT_IDS, LOGITS } from "../src/inference/model-contract";
+import { WORKER_NICE } from "../src/inference/ort-worker-protocol";
 import { DEFAULT_RESTART_POLICY } from "../src/inference/ort-worker-supervisor";
 import { buildInputTensors, predictionsFromLogits } from "../src/inference/predictions";
 import type { EncodedText } from "../src/inference/tokenizer";
@@ -168,6 +171,32 @@ describe("embedded backend on an ONNX Runtime worker thread (tiny synthetic mode
         .send({ text: TEXTS[0] })
         .expect(503);
       assert.equal(after.body.type, "urn:clinical-inference:problem:backend-unavailable");
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test("runs ONNX Runtime on threads of lower priority than the event loop, so shedding does not wait behind the model", {
+    skip: process.platform !== "linux" && "nice is per thread on Linux only",
+  }, async () => {
+    const niceOf = () =>
+      readdirSync("/proc/self/task").map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        // Field 19 (nice), counted after the parenthesised command name, which may contain spaces.
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+    const base = os.getPriority(0);
+    const before = niceOf().filter((n) => n !== base).length;
+    const backend = new EmbeddedBackend({
+      ...config(1),
+      embedded: { ...config(1).embedded, intraOpThreads: 2 },
+    });
+    await backend.start();
+    try {
+      const lowered = niceOf().filter((n) => n === Math.min(19, base + WORKER_NICE)).length;
+      // The worker thread and ONNX Runtime's intra-op thread it started; the event loop keeps its priority.
+      assert.ok(lowered - before >= 2, `${lowered} threads at nice ${base + WORKER_NICE}`);
+      assert.equal(os.getPriority(0), base);
     } finally {
       await backend.close();
     }

@@ -3,10 +3,11 @@
  * on the calling thread, so running it here keeps the gateway's event loop free to answer probes, shed load and
  * fire deadline timers while a batch computes.
  */
+import os from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import * as ort from "onnxruntime-node";
 import { ATTENTION_MASK, INPUT_IDS, LOGITS, type TensorSpec } from "./model-contract";
-import type { OrtWorkerData, RunRequest, WorkerReply } from "./ort-worker-protocol";
+import { type OrtWorkerData, type RunRequest, WORKER_NICE, type WorkerReply } from "./ort-worker-protocol";
 
 const port = parentPort;
 if (port === null) throw new Error("ort-worker-main runs only as a worker thread (see ort-worker.ts)");
@@ -38,6 +39,10 @@ async function runOnce(session: ort.InferenceSession, request: RunRequest): Prom
 }
 
 async function main(data: OrtWorkerData): Promise<void> {
+  // Before the session exists, so its thread pool inherits the priority. Only on Linux, where pid 0 means
+  // this thread; elsewhere it would lower the whole process, event loop included.
+  // Relative to the thread it started from, so a gateway started under `nice` keeps the same gap.
+  if (process.platform === "linux") os.setPriority(0, Math.min(19, os.getPriority(0) + WORKER_NICE));
   const options: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: "all",
     executionMode: "sequential",
