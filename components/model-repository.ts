@@ -1,9 +1,9 @@
 /**
  * Triton's model repository in S3, and the IAM role Triton's pods assume (IRSA) to read it.
  *
- * The bucket is private and TLS-only: versioned (a bad model push can be rolled back), encrypted by default
- * with SSE-S3 (AES256; a KMS key would force kms:Decrypt into Triton's otherwise two-action policy), ACLs
- * disabled, all four public-access blocks on, and a policy that denies any request not made over TLS.
+ * The bucket is hardened like every bucket of the stack (hardened-bucket.ts: ACLs disabled, SSE-S3 by default,
+ * since a KMS key would force kms:Decrypt into Triton's otherwise two-action policy, all four public-access
+ * blocks, TLS-only policy) and versioned, so a bad model push can be rolled back.
  *
  * The local repository folder (`triton-models/repository/` by default) is uploaded one object per file, so
  * changing a model file changes the stack and `pulumi preview` shows exactly which files move. The folder holds
@@ -20,6 +20,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MODEL_FILE, MODEL_INFO_FILE, versionDirectory } from "../gateway/src/inference/repository-layout";
+import { hardenedBucket } from "./hardened-bucket";
 import { serviceAccountTrustPolicy } from "./irsa";
 import { tritonModelReadPolicy } from "./model-repository-policy";
 
@@ -135,63 +136,16 @@ export class ModelRepository extends pulumi.ComponentResource {
       (file) => !(file.relativePath in rendered),
     );
 
-    const protection = {
-      parent: this,
-      protect: args.deletionProtection,
-      retainOnDelete: args.deletionProtection,
-    };
-    const bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
-      { bucketPrefix: "clinical-models-", forceDestroy: !args.deletionProtection, tags },
-      protection,
-    );
-    const ownership = new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      parent,
-    );
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-      parent,
-    );
-    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-encryption`,
-      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
-      parent,
-    );
-    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-      `${name}-public-access-block`,
+    const { bucket, objectSettings } = hardenedBucket(
+      name,
       {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
+        bucketPrefix: "clinical-models-",
+        deletionProtection: args.deletionProtection,
+        versioned: true,
+        policyName: "tls-only",
+        tags,
       },
-      parent,
-    );
-    new aws.s3.BucketPolicy(
-      `${name}-tls-only`,
-      {
-        bucket: bucket.id,
-        policy: bucket.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [arn, `${arn}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-              },
-            ],
-          }),
-        ),
-      },
-      { parent: this, dependsOn: [publicAccessBlock] },
+      this,
     );
 
     const uploads = [
@@ -219,7 +173,7 @@ export class ModelRepository extends pulumi.ComponentResource {
           serverSideEncryption: "AES256",
           tags: { ...tags, sha256: file.sha256 },
         },
-        { parent: this, dependsOn: [ownership, versioning, encryption] },
+        { parent: this, dependsOn: objectSettings },
       );
       this.objectKeys.push(key);
     }
