@@ -59,28 +59,105 @@ export interface Pod {
   namedPorts?: Record<string, number>;
 }
 
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface NetworkPolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+
 export interface NetworkPolicyObject {
   metadata: { name: string; namespace: string };
   spec: {
     podSelector: LabelSelector;
     policyTypes?: string[];
-    ingress?: Array<{
-      from?: Array<{
-        podSelector?: LabelSelector;
-        namespaceSelector?: LabelSelector;
-        ipBlock?: { cidr: string; except?: string[] };
-      }>;
-      ports?: Array<{ protocol?: string; port?: number | string; endPort?: number }>;
-    }>;
-    egress?: Array<{
-      to?: Array<{
-        podSelector?: LabelSelector;
-        namespaceSelector?: LabelSelector;
-        ipBlock?: { cidr: string; except?: string[] };
-      }>;
-      ports?: Array<{ protocol?: string; port?: number | string; endPort?: number }>;
-    }>;
+    ingress?: Array<{ from?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>;
+    egress?: Array<{ to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>;
   };
+}
+
+export type Source = { pod: Pod } | { ip: string };
+
+/** A port rule list matches when absent or empty; a named port resolves through the pod that owns it. */
+function portsMatch(
+  ports: NetworkPolicyPort[] | undefined,
+  port: number,
+  protocol: string,
+  namedPorts: Record<string, number> | undefined,
+): boolean {
+  if (ports === undefined || ports.length === 0) return true;
+  return ports.some((p) => {
+    if ((p.protocol ?? "TCP") !== protocol) return false;
+    if (p.port === undefined) return true;
+    const number = typeof p.port === "number" ? p.port : namedPorts?.[p.port];
+    if (number === undefined) return false;
+    return p.endPort === undefined ? number === port : port >= number && port <= p.endPort;
+  });
+}
+
+/** A peer without a namespaceSelector means the policy's own namespace; an ipBlock matches addresses only. */
+function peerMatches(
+  peer: NetworkPolicyPeer,
+  policyNamespace: string,
+  remote: Source,
+  namespaceLabels: Record<string, Labels>,
+): boolean {
+  const remoteIp = "pod" in remote ? remote.pod.ip : remote.ip;
+  if (peer.ipBlock) {
+    return (
+      ipv4InCidr(remoteIp, peer.ipBlock.cidr) &&
+      !(peer.ipBlock.except ?? []).some((cidr) => ipv4InCidr(remoteIp, cidr))
+    );
+  }
+  if (!("pod" in remote)) return false;
+  const pod = remote.pod;
+  const nsOk = peer.namespaceSelector
+    ? selectorMatches(peer.namespaceSelector, namespaceLabels[pod.namespace] ?? {})
+    : pod.namespace === policyNamespace;
+  const podOk = peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
+  return nsOk && podOk;
+}
+
+/**
+ * One direction of NetworkPolicy: `local` is the pod the policies select, `remote` the other end. A pod no
+ * policy of that direction selects is not isolated; an isolated one is allowed what some rule allows.
+ */
+function directionAllows(
+  direction: "Ingress" | "Egress",
+  policies: NetworkPolicyObject[],
+  namespaceLabels: Record<string, Labels>,
+  local: Pod,
+  remote: Source,
+  port: number,
+  protocol: string,
+  namedPorts: Record<string, number> | undefined,
+): boolean {
+  // An absent policyTypes counts as Ingress only (Kubernetes would add Egress for a policy with egress rules).
+  const defaultTypes = direction === "Ingress" ? ["Ingress"] : [];
+  const isolating = policies.filter(
+    (p) =>
+      p.metadata.namespace === local.namespace &&
+      (p.spec.policyTypes ?? defaultTypes).includes(direction) &&
+      selectorMatches(p.spec.podSelector, local.labels),
+  );
+  if (isolating.length === 0) return true;
+  return isolating.some((policy) => {
+    const rules =
+      direction === "Ingress"
+        ? (policy.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))
+        : (policy.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+    return rules.some(
+      (rule) =>
+        portsMatch(rule.ports, port, protocol, namedPorts) &&
+        (rule.peers === undefined ||
+          rule.peers.length === 0 ||
+          rule.peers.some((peer) => peerMatches(peer, policy.metadata.namespace, remote, namespaceLabels))),
+    );
+  });
 }
 
 /**
@@ -95,53 +172,18 @@ export function egressAllowed(
   port: number,
   protocol = "TCP",
 ): boolean {
-  const isolating = policies.filter(
-    (p) =>
-      p.metadata.namespace === source.namespace &&
-      (p.spec.policyTypes ?? []).includes("Egress") &&
-      selectorMatches(p.spec.podSelector, source.labels),
-  );
-  if (isolating.length === 0) return true;
-  const destinationIp = "pod" in destination ? destination.pod.ip : destination.ip;
-  return isolating.some((policy) =>
-    (policy.spec.egress ?? []).some((rule) => {
-      const portOk =
-        rule.ports === undefined ||
-        rule.ports.length === 0 ||
-        rule.ports.some((p) => {
-          if ((p.protocol ?? "TCP") !== protocol) return false;
-          if (p.port === undefined) return true;
-          const number =
-            typeof p.port === "number"
-              ? p.port
-              : "pod" in destination
-                ? destination.pod.namedPorts?.[p.port]
-                : undefined;
-          if (number === undefined) return false;
-          return p.endPort === undefined ? number === port : port >= number && port <= p.endPort;
-        });
-      if (!portOk) return false;
-      if (rule.to === undefined || rule.to.length === 0) return true;
-      return rule.to.some((peer) => {
-        if (peer.ipBlock) {
-          return (
-            ipv4InCidr(destinationIp, peer.ipBlock.cidr) &&
-            !(peer.ipBlock.except ?? []).some((cidr) => ipv4InCidr(destinationIp, cidr))
-          );
-        }
-        if (!("pod" in destination)) return false;
-        const pod = destination.pod;
-        const nsOk = peer.namespaceSelector
-          ? selectorMatches(peer.namespaceSelector, namespaceLabels[pod.namespace] ?? {})
-          : pod.namespace === policy.metadata.namespace;
-        const podOk = peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
-        return nsOk && podOk;
-      });
-    }),
+  const namedPorts = "pod" in destination ? destination.pod.namedPorts : undefined;
+  return directionAllows(
+    "Egress",
+    policies,
+    namespaceLabels,
+    source,
+    destination,
+    port,
+    protocol,
+    namedPorts,
   );
 }
-
-export type Source = { pod: Pod } | { ip: string };
 
 /**
  * Whether `source` may open a TCP connection to `target` on `port` under the given policies.
@@ -154,44 +196,15 @@ export function ingressAllowed(
   source: Source,
   port: number,
 ): boolean {
-  const isolating = policies.filter(
-    (p) =>
-      p.metadata.namespace === target.namespace &&
-      (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
-      selectorMatches(p.spec.podSelector, target.labels),
-  );
-  if (isolating.length === 0) return true;
-  const sourceIp = "pod" in source ? source.pod.ip : source.ip;
-  return isolating.some((policy) =>
-    (policy.spec.ingress ?? []).some((rule) => {
-      const portOk =
-        rule.ports === undefined ||
-        rule.ports.length === 0 ||
-        rule.ports.some((p) => {
-          if ((p.protocol ?? "TCP") !== "TCP") return false;
-          if (p.port === undefined) return true;
-          const number = typeof p.port === "number" ? p.port : target.namedPorts?.[p.port];
-          if (number === undefined) return false;
-          return p.endPort === undefined ? number === port : port >= number && port <= p.endPort;
-        });
-      if (!portOk) return false;
-      if (rule.from === undefined || rule.from.length === 0) return true;
-      return rule.from.some((peer) => {
-        if (peer.ipBlock) {
-          return (
-            ipv4InCidr(sourceIp, peer.ipBlock.cidr) &&
-            !(peer.ipBlock.except ?? []).some((cidr) => ipv4InCidr(sourceIp, cidr))
-          );
-        }
-        if (!("pod" in source)) return false;
-        const pod = source.pod;
-        const nsOk = peer.namespaceSelector
-          ? selectorMatches(peer.namespaceSelector, namespaceLabels[pod.namespace] ?? {})
-          : pod.namespace === policy.metadata.namespace;
-        const podOk = peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
-        return nsOk && podOk;
-      });
-    }),
+  return directionAllows(
+    "Ingress",
+    policies,
+    namespaceLabels,
+    target,
+    source,
+    port,
+    "TCP",
+    target.namedPorts,
   );
 }
 
