@@ -1,7 +1,7 @@
 /**
  * Settings the workloads layer refuses, each with a message that names the setting and the fix. These fail
  * before any resource is registered. Values that config validates (an unpinned Triton image, an issuer
- * without a JWKS URL) are refused in test/config.test.ts, their one home.
+ * without a JWKS URL) are refused in test/config-validation-workloads.test.ts, their one home.
  */
 import { createHash } from "node:crypto";
 import { ALB_CONTROLLER_POLICIES, albControllerPolicy, tlsSettings } from "../components/ingress";
