@@ -85,7 +85,7 @@ export function loadConfig(): StackConfig {
       triton: {
         ...triton,
         autoscaled: true,
-        replicas: autoscaling.triton.maxReplicas,
+        maxReplicas: autoscaling.triton.maxReplicas,
         gpuCapacity: nodePools.gpuNodes.maxCount * nodePools.gpuNodes.gpusPerNode,
       },
       ingress,

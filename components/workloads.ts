@@ -133,7 +133,8 @@ export class Workloads extends pulumi.ComponentResource {
         provider: args.provider,
         namespace: this.namespaces.tritonName,
         image: s.triton.image,
-        replicas: s.triton.replicas,
+        // Autoscaled, the Deployment sets no count: the rollout is judged at the highest one KEDA may hold.
+        replicas: s.triton.autoscaled ? (s.triton.maxReplicas ?? s.triton.replicas) : s.triton.replicas,
         autoscaled: s.triton.autoscaled,
         gpuCapacity: s.triton.gpuCapacity,
         serviceAccountName: s.triton.serviceAccountName,

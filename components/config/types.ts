@@ -86,13 +86,14 @@ export interface WorkloadConfig {
   triton: {
     /** Pinned nvcr.io/nvidia/tritonserver:<yy.mm>-py3 */
     image: string;
-    /** The fixed count, or with autoscaling KEDA's maximum (the Deployment then sets none). */
     replicas: number;
+    /** KEDA's maximum: with autoscaling, the count a rollout must work at (components/workloads.ts). */
+    maxReplicas?: number;
     /** KEDA owns the replica count (components/autoscaling.ts): the Deployment sets none. */
     autoscaled?: boolean;
     /**
      * GPUs a rollout can count on: gpuNodeCount x GPUs per node, or with autoscaling (components/config.ts)
-     * what the managed pool and Karpenter can grow to, against KEDA's maximum in `replicas`.
+     * what the managed pool and Karpenter can grow to, against KEDA's maximum (`maxReplicas`).
      */
     gpuCapacity: number;
     serviceAccountName: string;

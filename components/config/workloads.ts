@@ -86,12 +86,14 @@ export function readTriton(
     );
   }
   const gpuCapacity = gpuNodes.desiredCount * gpuNodes.gpusPerNode;
-  const replicas = c.integer("tritonReplicas", gpuCapacity, 1, 64);
-  if (replicas > gpuCapacity) {
+  // Bounded by what the pool can grow to: with gpuNodeCount 0 (dev) every GPU comes from Karpenter.
+  const growable = gpuNodes.maxCount * gpuNodes.gpusPerNode;
+  const replicas = c.integer("tritonReplicas", Math.max(1, gpuCapacity), 1, 64);
+  if (replicas > growable) {
     c.problem(
       "tritonReplicas",
-      `must be <= the GPUs in the pool (${gpuCapacity} = gpuNodeCount x GPUs per ${gpuNodes.instanceType}), got ${replicas}`,
-      String(gpuCapacity),
+      `must be <= the GPUs in the pool (${growable} = gpuNodeMaxCount x GPUs per ${gpuNodes.instanceType}), got ${replicas}`,
+      String(growable),
     );
   }
   // Only when set explicitly: the default follows gpuNodeCount, which already has its own prod rule.
