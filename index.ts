@@ -16,7 +16,7 @@ import { ModelRepository } from "./components/model-repository";
 import { Network, subnetTiers } from "./components/network";
 import { NodePools } from "./components/node-pools";
 import { Prometheus } from "./components/prometheus";
-import { renderTritonModelConfig } from "./components/triton-model-config";
+import { renderTritonModelConfig, requireVariantModelFile } from "./components/triton-model-config";
 import { Workloads } from "./components/workloads";
 
 const config = loadConfig();
@@ -57,6 +57,7 @@ new NvidiaDevicePlugin("nvidia-device-plugin", {
 });
 
 const modelRepositoryPath = path.resolve(__dirname, config.modelRepository.localPath);
+requireVariantModelFile(modelRepositoryPath, config.workloads.triton);
 const tritonModelConfig = renderTritonModelConfig(modelRepositoryPath, config.workloads.triton);
 
 const modelRepository = new ModelRepository("model-repository", {

@@ -1,7 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { StackModelVariant } from "../triton-models/tools/model-config/variants";
 import { sha256Hex } from "./jwt-keys";
 import { selectorLabels, standardLabels } from "./labels";
+import { POOL_LABEL_KEY } from "./node-pools";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "./pod-security";
 import {
   clusterIpService,
@@ -25,6 +27,8 @@ import {
 /** The GPU pool's taint and label, set by the AWS layer's GPU node group. */
 export const GPU_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
 export const GPU_NODE_LABEL = { key: "nvidia.com/gpu.present", value: "true" } as const;
+/** The untainted CPU pool (components/node-pools.ts) where the CPU int8 model runs. */
+export const CPU_POOL_SELECTOR = { [POOL_LABEL_KEY]: "system" } as const;
 export const TRITON_PORTS = { http: 8000, grpc: 8001, metrics: 8002 } as const;
 export const TRITON_UID = 1000;
 
@@ -64,6 +68,40 @@ export interface TritonArgs {
   resources?: { cpu: string; memory: string; memoryLimit: string };
   /** What must exist before pods start, e.g. the uploaded model repository and the GPU node group. */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Stack config tritonModelVariant: cpu-int8 runs KIND_CPU instances, so the pods ask for no GPU. Default gpu. */
+  modelVariant?: StackModelVariant;
+}
+
+/**
+ * Where Triton's pods run and what they ask for: the GPU model on the tainted GPU pool with one GPU each; the
+ * CPU int8 model on the CPU pool, with no GPU toleration (it must never hold a GPU node up) and no GPU request.
+ */
+export function tritonPlacement(variant: StackModelVariant, resources: TritonArgs["resources"]) {
+  const requests = { cpu: resources?.cpu ?? "2", memory: resources?.memory ?? "6Gi" };
+  const limits = { memory: resources?.memoryLimit ?? "12Gi" };
+  if (variant === "cpu-int8") {
+    return { scheduling: { nodeSelector: { ...CPU_POOL_SELECTOR } }, resources: { requests, limits } };
+  }
+  const gpu = { "nvidia.com/gpu": "1" };
+  return {
+    scheduling: {
+      tolerations: [{ ...GPU_TAINT, operator: "Equal" }],
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: GPU_NODE_LABEL.key, operator: "In", values: [GPU_NODE_LABEL.value] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    },
+    resources: { requests: { ...requests, ...gpu }, limits: { ...limits, ...gpu } },
+  };
 }
 
 /**
@@ -131,6 +169,8 @@ export class Triton extends pulumi.ComponentResource {
       child,
     );
 
+    const variant = args.modelVariant ?? "gpu";
+    const placement = tritonPlacement(variant, args.resources);
     const repositoryUri = pulumi.output(args.repositoryUri);
     const modelChecksum = pulumi
       .all([repositoryUri, args.modelConfig])
@@ -143,7 +183,11 @@ export class Triton extends pulumi.ComponentResource {
           ...(args.autoscaled ? {} : { replicas: args.replicas }),
           revisionHistoryLimit: 5,
           selector: { matchLabels: this.podSelector },
-          strategy: tritonRolloutStrategy(args.replicas, args.gpuCapacity),
+          // A CPU pod needs no free GPU to surge into.
+          strategy: tritonRolloutStrategy(
+            args.replicas,
+            variant === "cpu-int8" ? Number.POSITIVE_INFINITY : args.gpuCapacity,
+          ),
           template: {
             metadata: {
               labels: podLabels,
@@ -159,20 +203,7 @@ export class Triton extends pulumi.ComponentResource {
               enableServiceLinks: false,
               terminationGracePeriodSeconds: TRITON_GRACE_S,
               securityContext: restrictedPodSecurityContext(TRITON_UID),
-              tolerations: [{ ...GPU_TAINT, operator: "Equal" }],
-              affinity: {
-                nodeAffinity: {
-                  requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: [
-                      {
-                        matchExpressions: [
-                          { key: GPU_NODE_LABEL.key, operator: "In", values: [GPU_NODE_LABEL.value] },
-                        ],
-                      },
-                    ],
-                  },
-                },
-              },
+              ...placement.scheduling,
               topologySpreadConstraints: [
                 spreadAcross("topology.kubernetes.io/zone", "ScheduleAnyway", this.podSelector),
               ],
@@ -190,14 +221,7 @@ export class Triton extends pulumi.ComponentResource {
                     { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                   ],
                   ports: containerPorts(TRITON_PORTS),
-                  resources: {
-                    requests: {
-                      cpu: args.resources?.cpu ?? "2",
-                      memory: args.resources?.memory ?? "6Gi",
-                      "nvidia.com/gpu": "1",
-                    },
-                    limits: { memory: args.resources?.memoryLimit ?? "12Gi", "nvidia.com/gpu": "1" },
-                  },
+                  resources: placement.resources,
                   // The HTTP endpoints only answer once the model is loaded (and any TensorRT engine built).
                   startupProbe: httpProbe("/v2/health/live", { ...TRITON_STARTUP, timeoutSeconds: 5 }),
                   readinessProbe: httpProbe("/v2/health/ready", {

@@ -144,6 +144,7 @@ export class Workloads extends pulumi.ComponentResource {
         modelName: s.triton.modelName,
         modelVersion: s.triton.modelVersion,
         modelConfig: args.modelConfig,
+        modelVariant: s.triton.modelVariant,
         dependsOn: args.dependsOn,
       },
       child,

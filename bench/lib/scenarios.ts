@@ -17,6 +17,7 @@ export const SCENARIO_NAMES = [
   "triton-batched",
   "triton-batched-int8",
   "hybrid",
+  "hybrid-int8",
   "gateway-overhead",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -86,8 +87,14 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   },
   hybrid: {
     name: "hybrid",
-    summary: "gateway (JWT + de-id + tokenization) → local Triton",
-    parts: [{ id: "hybrid", start: hybridSubject }],
+    summary: "gateway (JWT + de-id + tokenization, per-bucket batches) → local Triton",
+    parts: [{ id: "hybrid", start: (ctx) => hybridSubject(ctx, "fp32") }],
+    needsModel: true,
+  },
+  "hybrid-int8": {
+    name: "hybrid-int8",
+    summary: "the same gateway → local Triton serving the int8 model",
+    parts: [{ id: "hybrid-int8", start: (ctx) => hybridSubject(ctx, "int8") }],
     needsModel: true,
   },
   "gateway-overhead": {

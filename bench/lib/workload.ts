@@ -110,21 +110,29 @@ export function textBodies(items: readonly WorkloadItem[]): string[] {
 }
 
 /**
- * KServe v2 inference bodies for Triton-direct scenarios: the client has already tokenized and padded to the
- * bucket (as the paper's Triton client did), so Triton's batcher sees equal shapes per bucket.
+ * KServe v2 inference bodies for Triton-direct scenarios: the client has already tokenized and padded (as the
+ * paper's Triton client did), to each item's bucket or to the given lengths, so Triton's batcher sees equal
+ * shapes per length.
  */
-export function kservePaddedBodies(items: readonly TokenizedItem[], padId: number): string[] {
-  return items.map((item) => {
+export function kservePaddedBodies(
+  items: readonly TokenizedItem[],
+  padId: number,
+  lengths: readonly number[] = items.map((i) => i.bucket),
+): string[] {
+  return items.map((item, k) => {
+    const length = lengths[k] as number;
+    if (length < item.ids.length)
+      throw new Error(`item ${k} has ${item.ids.length} tokens, more than ${length}`);
     const ids = [...item.ids];
     const mask = ids.map(() => 1);
-    while (ids.length < item.bucket) {
+    while (ids.length < length) {
       ids.push(padId);
       mask.push(0);
     }
     return JSON.stringify({
       inputs: [
-        { name: "input_ids", shape: [1, item.bucket], datatype: "INT64", data: ids },
-        { name: "attention_mask", shape: [1, item.bucket], datatype: "INT64", data: mask },
+        { name: "input_ids", shape: [1, length], datatype: "INT64", data: ids },
+        { name: "attention_mask", shape: [1, length], datatype: "INT64", data: mask },
       ],
       outputs: [{ name: "logits" }],
     });

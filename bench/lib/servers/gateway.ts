@@ -118,6 +118,17 @@ export async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Prom
   }
 }
 
+/** The gateway's batcher in every batched scenario, embedded or in front of Triton. */
+export const GATEWAY_BATCHING = { maxBatchSize: 16, maxQueueDelayMs: 4 } as const;
+
+/**
+ * Capacity, not the latency budget: with the 1 s default, admission sheds and deadlines expire on a busy 2-core
+ * machine before saturation is reached (the overload scenarios measure that policy).
+ */
+export function capacityBudgetEnv(): Record<string, string> {
+  return { REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE.maxMs) };
+}
+
 /** fp32 scenarios keep their historical names; int8 ones carry the suffix. */
 export function embeddedSubject(
   ctx: LocalContext,
@@ -138,12 +149,10 @@ export function embeddedSubject(
       MODEL_NAME: ctx.model.name,
       MODEL_VERSION: ctx.model.version,
       MODEL_PRECISION: precision,
-      // Capacity, not the latency budget: with the 1 s default, admission sheds and deadlines expire on a busy
-      // 2-core machine before saturation is reached (the overload scenarios measure that policy).
-      REQUEST_DEADLINE_MS: String(REQUEST_DEADLINE.maxMs),
+      ...capacityBudgetEnv(),
       BATCHING: batching ? "on" : "off",
-      BATCH_MAX_SIZE: "16",
-      BATCH_MAX_QUEUE_DELAY_MS: "4",
+      BATCH_MAX_SIZE: String(GATEWAY_BATCHING.maxBatchSize),
+      BATCH_MAX_QUEUE_DELAY_MS: String(GATEWAY_BATCHING.maxQueueDelayMs),
     },
     batchesFrom: "gateway",
     server: {
@@ -151,8 +160,8 @@ export function embeddedSubject(
       backend: "embedded",
       precision,
       batching,
-      maxBatchSize: 16,
-      maxQueueDelayMs: 4,
+      maxBatchSize: GATEWAY_BATCHING.maxBatchSize,
+      maxQueueDelayMs: GATEWAY_BATCHING.maxQueueDelayMs,
     },
   });
 }

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ModelPrecision } from "../../../gateway/src/deployment-contract";
+import { bucketFor } from "../../../gateway/src/inference/buckets";
 import {
   LOCAL_TRITON_LAUNCHER,
   LOCAL_TRITON_LAUNCHER_PATH,
@@ -18,14 +19,33 @@ import { MODEL_FILES } from "../../../gateway/src/inference/repository-layout";
 import type { Subject } from "../subject";
 import { kservePaddedBodies } from "../workload";
 import type { LocalContext } from "./context";
-import { gatewaySubject } from "./gateway";
+import { capacityBudgetEnv, GATEWAY_BATCHING, gatewaySubject } from "./gateway";
 import { tritonCounters, tritonPending } from "./metrics";
 import { baseProcessEnv, freePort, type ServerProcess, startServer } from "./process";
 
-// The launcher defaults to one ONNX Runtime thread; the embedded backend and the FastAPI peer use
-// onnxruntime's default (one per core), so Triton gets the same.
-const TRITON_INTRA_OP_THREADS = os.cpus().length;
-const MAX_BATCH_SIZE = 16;
+/**
+ * How the local Triton serves in every scenario, batched or not (docs/benchmarks.md, issue 13, measured with
+ * bench/lib/triton-probe.ts): one instance per core with one ONNX Runtime thread each, since one instance with a
+ * thread per core burnt ~1.7x the CPU per unbatched inference (ONNX Runtime's spinning threads on batch-1
+ * matrices); a 5 ms queue delay, so a queue can collect a batch while both instances are busy.
+ */
+export const LOCAL_TRITON_SERVING = {
+  instances: os.cpus().length,
+  intraOpThreads: 1,
+  maxBatchSize: 16,
+  maxQueueDelayUs: 5000,
+} as const;
+const MAX_BATCH_SIZE = LOCAL_TRITON_SERVING.maxBatchSize;
+
+/**
+ * What the direct client pads to when Triton batches: the shortest bucket merged into the next (on the
+ * workload, its 16- and 32-token sentences, 86 of 96, become one shape). Triton merges only equal shapes and
+ * stops at the first request that differs, so with the gateway's six buckets the two commonest interleave and
+ * batches stay near one.
+ */
+export function tritonClientBuckets(buckets: readonly number[]): number[] {
+  return buckets.length > 1 ? buckets.slice(1) : [...buckets];
+}
 
 /** Ports and origins for a local Triton, once the launcher is known to be in this checkout. */
 export async function localTritonPorts(): Promise<{
@@ -93,7 +113,9 @@ export async function startLocalTriton(
       ports,
       batching,
       maxBatchSize: MAX_BATCH_SIZE,
-      intraOpThreads: TRITON_INTRA_OP_THREADS,
+      maxQueueDelayUs: LOCAL_TRITON_SERVING.maxQueueDelayUs,
+      intraOpThreads: LOCAL_TRITON_SERVING.intraOpThreads,
+      instances: LOCAL_TRITON_SERVING.instances,
       modelFile: MODEL_FILES[precision],
     },
   );
@@ -107,52 +129,68 @@ export async function tritonDirectSubject(
 ): Promise<Subject> {
   const id = `${batching ? "triton-batched" : "triton-unbatched"}${precision === "int8" ? "-int8" : ""}`;
   const { proc, origin, metricsOrigin } = await startLocalTriton(ctx, id, batching, precision);
+  const buckets = batching ? tritonClientBuckets(ctx.model.buckets) : ctx.model.buckets;
+  const paddedLengths = ctx.workload.items.map((i) => bucketFor(i.ids.length, buckets));
   return {
     id,
     scenario: id,
     label: `${batching ? "Triton, dynamic batching (max 16)" : "Triton, no dynamic batching"}, ${precision}`,
-    description: `A real local Triton Inference Server on CPU (pytriton), sent pre-tokenized, bucket-padded KServe v2 JSON requests directly, as the paper's Triton client did; dynamic batching ${batching ? "on (max batch 16)" : "off"}.`,
+    description: `A real local Triton Inference Server on CPU (pytriton, ${LOCAL_TRITON_SERVING.instances} instances), sent pre-tokenized KServe v2 JSON requests padded to ${buckets.join("/")} directly, as the paper's Triton client did; dynamic batching ${batching ? `on (max batch 16, ${LOCAL_TRITON_SERVING.maxQueueDelayUs} µs delay)` : "off"}.`,
     instrument: null,
     server: {
       process: `python ${LOCAL_TRITON_LAUNCHER}`,
       batching,
       precision,
       maxBatchSize: MAX_BATCH_SIZE,
-      maxQueueDelayUs: batching ? 2000 : 0,
-      intraOpThreads: TRITON_INTRA_OP_THREADS,
+      maxQueueDelayUs: batching ? LOCAL_TRITON_SERVING.maxQueueDelayUs : 0,
+      instances: LOCAL_TRITON_SERVING.instances,
+      intraOpThreads: LOCAL_TRITON_SERVING.intraOpThreads,
+      clientBuckets: buckets.join(","),
     },
     target: {
       origin,
       path: `/v2/models/${ctx.model.name}/infer`,
       headers: {},
-      bodies: kservePaddedBodies(ctx.workload.items, ctx.workload.padId),
+      bodies: kservePaddedBodies(ctx.workload.items, ctx.workload.padId, paddedLengths),
     },
     pids: [proc.pid],
-    paddedLengths: ctx.workload.items.map((i) => i.bucket),
+    paddedLengths,
     batchCounters: () => tritonCounters(metricsOrigin, ctx.model),
     inFlight: () => tritonPending(metricsOrigin, ctx.model),
     stop: () => proc.stop(),
   };
 }
 
-export async function hybridSubject(ctx: LocalContext): Promise<Subject> {
-  const triton = await startLocalTriton(ctx, "hybrid", true);
+/**
+ * The product path on one machine: the gateway batches per bucket (BATCHING on, as deployed) and sends one
+ * [batch, bucket] request per batch to Triton, whose own batcher may merge them further.
+ */
+export async function hybridSubject(ctx: LocalContext, precision: ModelPrecision): Promise<Subject> {
+  const id = `hybrid${precision === "int8" ? "-int8" : ""}`;
+  const triton = await startLocalTriton(ctx, id, true, precision);
   try {
     return await gatewaySubject(ctx, {
-      id: "hybrid",
-      scenario: "hybrid",
-      label: "gateway (JWT + de-id + tokenization) → Triton with dynamic batching",
-      description:
-        "The product path: the gateway authenticates, de-identifies, tokenizes and pads to buckets, then calls a real local Triton (dynamic batching, max 16) over KServe v2.",
-      backendEnv: localTritonBackendEnv(ctx, triton.origin),
+      id,
+      scenario: id,
+      label: `gateway (JWT + de-id + tokenization, per-bucket batches) → Triton with dynamic batching, ${precision}`,
+      description: `The product path: the gateway authenticates, de-identifies, tokenizes, pads to buckets and batches per bucket (max 16, ${GATEWAY_BATCHING.maxQueueDelayMs} ms), then sends each batch to a real local Triton (dynamic batching, ${LOCAL_TRITON_SERVING.instances} instances, ${precision}) over KServe v2.`,
+      backendEnv: {
+        ...localTritonBackendEnv(ctx, triton.origin),
+        ...capacityBudgetEnv(),
+        BATCHING: "on",
+        BATCH_MAX_SIZE: String(GATEWAY_BATCHING.maxBatchSize),
+        BATCH_MAX_QUEUE_DELAY_MS: String(GATEWAY_BATCHING.maxQueueDelayMs),
+      },
       batchesFrom: { tritonMetricsOrigin: triton.metricsOrigin },
       extraServers: [triton.proc],
       server: {
         process: "node gateway/src/main.ts + Triton",
         backend: "triton",
-        precision: "fp32",
+        precision,
         batching: true,
         maxBatchSize: MAX_BATCH_SIZE,
+        gatewayMaxQueueDelayMs: GATEWAY_BATCHING.maxQueueDelayMs,
+        instances: LOCAL_TRITON_SERVING.instances,
       },
     });
   } catch (err) {
