@@ -104,22 +104,34 @@ export async function startLocalTriton(
   batching: boolean,
   precision: ModelPrecision = "fp32",
 ): Promise<{ proc: ServerProcess; origin: string; metricsOrigin: string }> {
-  const { ports, origin, metricsOrigin } = await localTritonPorts();
-  ctx.progress.status(`${id}: starting Triton (dynamic batching ${batching ? "on" : "off"})`);
-  const proc = await startTritonProcess(
-    ctx,
-    { name: `${id} triton`, logFile: path.join(ctx.runDir, `${id}-triton.log`), readyTimeoutS: 240 },
-    {
-      ports,
-      batching,
-      maxBatchSize: MAX_BATCH_SIZE,
-      maxQueueDelayUs: LOCAL_TRITON_SERVING.maxQueueDelayUs,
-      intraOpThreads: LOCAL_TRITON_SERVING.intraOpThreads,
-      instances: LOCAL_TRITON_SERVING.instances,
-      modelFile: MODEL_FILES[precision],
-    },
-  );
-  return { proc, origin, metricsOrigin };
+  // pytriton gives each instance's stub 1 s to fetch its config from the launcher; on a crowded machine two
+  // instances starting at once can miss it and Triton exits. A second start is cheap against a lost scenario.
+  for (let attempt = 1; ; attempt++) {
+    const { ports, origin, metricsOrigin } = await localTritonPorts();
+    ctx.progress.status(`${id}: starting Triton (dynamic batching ${batching ? "on" : "off"})`);
+    const log = path.join(ctx.runDir, `${id}-triton${attempt > 1 ? `-${attempt}` : ""}.log`);
+    try {
+      const proc = await startTritonProcess(
+        ctx,
+        { name: `${id} triton`, logFile: log, readyTimeoutS: 240 },
+        {
+          ports,
+          batching,
+          maxBatchSize: MAX_BATCH_SIZE,
+          maxQueueDelayUs: LOCAL_TRITON_SERVING.maxQueueDelayUs,
+          intraOpThreads: LOCAL_TRITON_SERVING.intraOpThreads,
+          instances: LOCAL_TRITON_SERVING.instances,
+          modelFile: MODEL_FILES[precision],
+        },
+      );
+      return { proc, origin, metricsOrigin };
+    } catch (err) {
+      if (attempt >= 2) throw err;
+      ctx.progress.info(
+        `${id}: Triton did not start (${(err as Error).message.split("\n")[0]}); starting it again`,
+      );
+    }
+  }
 }
 
 export async function tritonDirectSubject(
