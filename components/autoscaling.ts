@@ -112,7 +112,8 @@ export function tritonScaledObjectSpec(args: AutoscalingArgs) {
     minReplicaCount: t.minReplicas,
     maxReplicaCount: t.maxReplicas,
     pollingInterval: POLLING_INTERVAL_S,
-    // From zero (dev): the first replica is not judged before it has warmed up.
+    // Dev: a newly created ScaledObject does not take Triton to zero before its first replica has warmed up
+    // (kedacore/keda#5008); after a wake, cooldownPeriod counts from the last demand instead.
     initialCooldownPeriod: t.warmupSeconds,
     // To zero (dev): every trigger inactive this long, i.e. no demand since the idle period began.
     cooldownPeriod: t.scaleInStabilizationSeconds,
