@@ -7,14 +7,10 @@
  * @pulumi/eks resources (Cluster, ManagedNodeGroup) are remote components: we assert the inputs we give them.
  * Everything else is our own resource and is asserted in full.
  */
+
+import { runDevAndProd } from "./support/dev-and-prod";
 import { parsePolicy } from "./support/pulumi-mocks";
-import {
-  type ModelRepoFixture,
-  makeModelRepo,
-  PROD_REQUIRED,
-  type ProgramRun,
-  runProgram,
-} from "./support/stacks";
+import { PROD_REQUIRED, type ProgramRun, runProgram } from "./support/stacks";
 
 const CLUSTER = "eks:index:Cluster";
 const NODE_GROUP = "eks:index:ManagedNodeGroup";
@@ -27,20 +23,14 @@ const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 
 let dev: ProgramRun;
 let prod: ProgramRun;
-let devRepo: ModelRepoFixture;
-let prodRepo: ModelRepoFixture;
+let prodRepositoryPath: string;
+let cleanup: (() => void) | undefined;
 
 beforeAll(async () => {
-  devRepo = makeModelRepo({ withModel: false });
-  prodRepo = makeModelRepo();
-  dev = await runProgram("dev", { modelRepositoryPath: devRepo.root });
-  prod = await runProgram("prod", { ...PROD_REQUIRED, modelRepositoryPath: prodRepo.root });
+  ({ dev, prod, prodRepositoryPath, cleanup } = await runDevAndProd());
 });
 
-afterAll(() => {
-  devRepo.cleanup();
-  prodRepo.cleanup();
-});
+afterAll(() => cleanup?.());
 
 describe("network", () => {
   test("dev spreads one public and one private subnet over each of 2 availability zones", () => {
@@ -233,7 +223,7 @@ describe("cluster", () => {
   test("prod opens a public endpoint only to the configured CIDRs", async () => {
     const run = await runProgram("prod", {
       ...PROD_REQUIRED,
-      modelRepositoryPath: prodRepo.root,
+      modelRepositoryPath: prodRepositoryPath,
       clusterEndpointPublicAccess: true,
       clusterPublicAccessCidrs: ["203.0.113.0/24"],
     });

@@ -5,14 +5,10 @@
  *
  * @pulumi/eks resources (Cluster, ManagedNodeGroup) are remote components: we assert the inputs we give them.
  */
+
+import { runDevAndProd } from "./support/dev-and-prod";
 import { type RecordedResource, resourceRefName } from "./support/pulumi-mocks";
-import {
-  type ModelRepoFixture,
-  makeModelRepo,
-  PROD_REQUIRED,
-  type ProgramRun,
-  runProgram,
-} from "./support/stacks";
+import type { ProgramRun } from "./support/stacks";
 
 const NODE_GROUP = "eks:index:ManagedNodeGroup";
 const SUBNET = "aws:ec2/subnet:Subnet";
@@ -23,20 +19,13 @@ const podSpec = (ds: RecordedResource) => ds.inputs.spec.template.spec;
 
 let dev: ProgramRun;
 let prod: ProgramRun;
-let devRepo: ModelRepoFixture;
-let prodRepo: ModelRepoFixture;
+let cleanup: (() => void) | undefined;
 
 beforeAll(async () => {
-  devRepo = makeModelRepo({ withModel: false });
-  prodRepo = makeModelRepo();
-  dev = await runProgram("dev", { modelRepositoryPath: devRepo.root });
-  prod = await runProgram("prod", { ...PROD_REQUIRED, modelRepositoryPath: prodRepo.root });
+  ({ dev, prod, cleanup } = await runDevAndProd());
 });
 
-afterAll(() => {
-  devRepo.cleanup();
-  prodRepo.cleanup();
-});
+afterAll(() => cleanup?.());
 
 describe("node pools", () => {
   test("the GPU pool runs the configured g4dn instance type", () => {

@@ -4,6 +4,7 @@
  * and the stack outputs. Each test proves one property and would fail if it were removed.
  */
 import { createHash } from "node:crypto";
+import { runDevAndProd } from "./support/dev-and-prod";
 import {
   isSecretOutput,
   OIDC_ISSUER_HOST,
@@ -11,13 +12,7 @@ import {
   outputValue,
   parsePolicy,
 } from "./support/pulumi-mocks";
-import {
-  type ModelRepoFixture,
-  makeModelRepo,
-  PROD_REQUIRED,
-  type ProgramRun,
-  runProgram,
-} from "./support/stacks";
+import type { ProgramRun } from "./support/stacks";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
@@ -26,20 +21,13 @@ const ECR_REPO = "aws:ecr/repository:Repository";
 
 let dev: ProgramRun;
 let prod: ProgramRun;
-let devRepo: ModelRepoFixture;
-let prodRepo: ModelRepoFixture;
+let cleanup: (() => void) | undefined;
 
 beforeAll(async () => {
-  devRepo = makeModelRepo({ withModel: false });
-  prodRepo = makeModelRepo();
-  dev = await runProgram("dev", { modelRepositoryPath: devRepo.root });
-  prod = await runProgram("prod", { ...PROD_REQUIRED, modelRepositoryPath: prodRepo.root });
+  ({ dev, prod, cleanup } = await runDevAndProd());
 });
 
-afterAll(() => {
-  devRepo.cleanup();
-  prodRepo.cleanup();
-});
+afterAll(() => cleanup?.());
 
 describe("model repository", () => {
   test("versions every object so a bad model push can be rolled back", () => {
