@@ -94,6 +94,22 @@ const OPENERS = [
   "Stable",
   "Unable",
   "Able",
+  "Admitted",
+  "Discharged",
+  "Presented",
+  "Seen",
+  "Examined",
+  "Started",
+  "Continued",
+  "Increased",
+  "Decreased",
+  "Noted",
+  "Given",
+  "Received",
+  "Underwent",
+  "Remains",
+  "Resumed",
+  "Completed",
 ];
 const ACTIVITIES = [
   "a regular diet",
@@ -126,6 +142,45 @@ const AMOUNTS = [
   "six weeks",
   "4 kg",
 ];
+const BODY = [
+  "both forearms",
+  "the left lower extremity",
+  "the right upper quadrant",
+  "the incision",
+  "the sacrum",
+  "the chest wall",
+  "room air",
+  "nasal cannula",
+  "the lines",
+  "the unit",
+  "the bedside",
+];
+const ORGANISMS = ["E. coli", "S. aureus", "K. pneumoniae", "C. difficile", "P. aeruginosa"];
+const MEASURES = ["Hemoglobin", "Creatinine", "Potassium", "Sodium", "Lactate", "Glucose", "Troponin", "INR"];
+/** Numbers as clinical prose writes them: decimals, ranges, ratios, counts, percentages, durations. */
+const NUMBERED = [
+  (g: Gen) =>
+    `${g.pick(MEASURES)} dropped from ${g.int(6, 15)}.${g.int(0, 9)} to ${g.int(4, 12)}.${g.int(0, 9)} overnight.`,
+  (g: Gen) =>
+    `${g.pick(MEASURES)} down to ${g.int(0, 5)}.${g.int(0, 9)} from a peak of ${g.int(1, 9)}.${g.int(0, 9)}.`,
+  (g: Gen) =>
+    `Hypertensive to ${g.int(140, 210)}/${g.int(70, 120)} on arrival, now ${g.int(100, 140)}/${g.int(50, 90)}.`,
+  (g: Gen) => `Saturating ${g.int(84, 99)} percent on ${g.pick(["room air", "2 liters", "nasal cannula"])}.`,
+  (g: Gen) => `Walked ${g.int(20, 400)} feet with a ${g.pick(["rolling walker", "cane", "standby assist"])}.`,
+  (g: Gen) =>
+    `Completed a ${g.int(3, 14)}-day course of ${g.pick(["cephalexin", "ceftriaxone", "doxycycline"])}.`,
+  (g: Gen) => `Blood cultures grew ${g.pick(ORGANISMS)}; treated for ${g.int(5, 14)} days.`,
+  (g: Gen) =>
+    `Pain is ${g.int(0, 10)} out of 10 after ${g.pick(["scheduled analgesia", "ice", "repositioning"])}.`,
+  (g: Gen) =>
+    `Eating ${g.int(10, 100)} percent of meals; ${g.int(1, 4)} bowel movements in ${g.int(12, 48)} hours.`,
+  (g: Gen) => `Weight gain of ${g.int(1, 6)} kg over ${g.pick(["three", "five", "seven"])} days.`,
+  (g: Gen) =>
+    `Vomited ${g.pick(["twice", "three times", "once"])} since ${g.pick(["midnight", "noon", "dinner"])}.`,
+  (g: Gen) => `Oxygen requirement rose from ${g.int(1, 3)} to ${g.int(3, 6)} liters by nasal cannula.`,
+  (g: Gen) => `Two units of packed red cells ordered; repeat in ${g.int(4, 12)} hours.`,
+  (g: Gen) => `Rash on ${g.pick(BODY)} is ${g.pick(["spreading", "fading", "unchanged"])}.`,
+];
 const SECTIONS = ["Assessment:", "Plan:", "Hospital course:", "Impression:", "Subjective:", "Objective:"];
 
 function fill(g: Gen, s: string): string {
@@ -140,19 +195,24 @@ function lookalikeSnippet(g: Gen): string {
 }
 
 function sentence(g: Gen): string {
-  switch (g.int(0, 6)) {
+  switch (g.int(0, 8)) {
     case 0:
       return `${g.pick(FINDINGS)} ${g.pick(STATES)}.`;
     case 1:
       return `${g.pick(ADJECTIVES)} ${g.pick(FINDINGS).toLowerCase()} ${g.pick(STATES)}.`;
     case 2:
-      return `${g.pick(OPENERS)} ${g.pick(ACTIVITIES)} with ${g.pick(AMOUNTS)}.`;
+      return g.chance(0.5)
+        ? `${g.pick(OPENERS)} ${g.pick(ACTIVITIES)} with ${g.pick(AMOUNTS)}.`
+        : `${g.pick(OPENERS)} ${g.pick(["with", "for", "after", "on"])} ${g.pick(FINDINGS).toLowerCase()}; ${lookalikeSnippet(g)}.`;
     case 3:
       return `${g.pick(SUBJECTS)} ${g.pick(["reports", "denies", "notes", "describes"])} ${g.pick(FINDINGS).toLowerCase()}; ${lookalikeSnippet(g)}.`;
     case 4:
       return `${g.pick(SECTIONS)} ${g.pick(FINDINGS).toLowerCase()} ${g.pick(STATES)}, ${lookalikeSnippet(g)}. ${g.pick(PLANS)}`;
     case 5:
       return `${lookalikeSnippet(g)}.`;
+    case 6:
+    case 7:
+      return g.pick(NUMBERED)(g);
     default:
       return g.pick(PLANS);
   }
