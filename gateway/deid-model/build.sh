@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds the committed learned PHI detector from its recipe: independent corpus (train 2700 notes, dev 450;
-# the frozen test split is never read) plus 6000 PHI-free documents (negatives.ts) -> hashed features ->
-# train.py (numpy, seed 1, 32 hidden units, widths 5 and 3) -> model.onnx + metrics.
+# the frozen test split is never read) -> hashed features -> train.py (numpy, seed 1) -> model.onnx + metrics.
 #   npm run deid-model:train -w gateway          (or: bash gateway/deid-model/build.sh [extra train.py args])
+# DEID_NEGATIVES=N adds N PHI-free documents (negatives.ts) to the training split; the smaller, less
+# trigger-happy candidate of docs/deid-model-card.md is: DEID_NEGATIVES=6000 bash deid-model/build.sh --hidden 32 --width2 3
 # Needs the .local/deid-venv environment from scripts/setup.d/40-deid-python.sh. Takes 2-10 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,9 @@ if [ ! -x "$python" ]; then
   echo "deid-model: $python missing; run npm run setup first" >&2
   exit 1
 fi
-npx tsx deid-model/prepare.ts "$work/train" corpus:train:2700 negatives:6000
+negatives=()
+if [ "${DEID_NEGATIVES:-0}" != 0 ]; then negatives=("negatives:$DEID_NEGATIVES"); fi
+npx tsx deid-model/prepare.ts "$work/train" corpus:train:2700 ${negatives[@]+"${negatives[@]}"}
 npx tsx deid-model/prepare.ts "$work/dev" corpus:dev:450
 "$python" deid-model/train.py --train "$work/train" --dev "$work/dev" \
   --out deid-model/model.onnx --metrics deid-model/metrics.json --seed 1 --epochs 6 "$@"

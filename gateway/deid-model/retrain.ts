@@ -15,13 +15,9 @@ import { DEFAULT_DEID_MODEL_PATH, loadDeidModel } from "../src/deid-model/index"
 import { PROJECT_ROOT } from "../src/inference/repository-layout";
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { type Score, type ScoredNote, type ScoredSpan, score } from "../test/fixtures/deid-independent/score";
-import { negativeNotes } from "./negatives";
 import { readI2b2Dir, type TrainingNote, writeTrainingData } from "./prepare";
 
 const PYTHON = join(PROJECT_ROOT, ".local", "deid-venv", "bin", "python");
-/** The committed model's recipe (build.sh): synthetic training notes and PHI-free documents beside them. */
-const SYNTHETIC = 2700;
-const NEGATIVES = 6000;
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -48,7 +44,7 @@ export async function retrain(args: string[]): Promise<{ before: Score; after: S
   const out = resolve(
     outIndex >= 0 ? (args[outIndex + 1] ?? "") : join(PROJECT_ROOT, ".local", "deid-model", "retrained"),
   );
-  const synthetic = option(args, "synthetic", SYNTHETIC);
+  const synthetic = option(args, "synthetic", 2700);
   const epochs = option(args, "epochs", 6);
   if (!existsSync(PYTHON)) throw new Error(`retrain: ${PYTHON} missing; run npm run setup first`);
   const hospital: TrainingNote[] = readI2b2Dir(dir);
@@ -59,11 +55,8 @@ export async function retrain(args: string[]): Promise<{ before: Score; after: S
 
   // The hospital's notes are repeated so a few dozen of them weigh against thousands of synthetic ones.
   const repeat = Math.max(1, Math.round(synthetic / Math.max(1, 4 * train.length)));
-  // PHI-free documents in the committed recipe's proportion (6,000 beside 2,700 notes; build.sh).
-  const negatives = Math.round((synthetic * NEGATIVES) / SYNTHETIC);
   const trainNotes = [
     ...(synthetic > 0 ? generateIndependentCorpus("train", synthetic) : []),
-    ...(negatives > 0 ? negativeNotes(negatives) : []),
     ...Array.from({ length: repeat }, () => train).flat(),
   ];
   if (trainNotes.length === 0)

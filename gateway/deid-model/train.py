@@ -19,7 +19,7 @@ import numpy as np
 DIM, WIDTH, PAD = 32, 5, 2
 # Hidden units and the second convolution's width: set from --hidden and --width2 (the arithmetic per token,
 # hence the detector's CPU cost, scales with HIDDEN * (WIDTH * DIM + WIDTH2 * HIDDEN)).
-HIDDEN, WIDTH2 = 32, 3
+HIDDEN, WIDTH2 = 48, 5
 # Name-identity features (the exact word and its cased form) are dropped at random during training, so the
 # model learns the context and shape of names and places instead of memorising the training names.
 IDENTITY_FEATURES, IDENTITY_DROP = (0, 1), 0.3
