@@ -100,6 +100,7 @@ export function createApp(options: AppOptions): { app: Express; state: AppState 
     metrics.inflight.set(limiter.inflight);
     metrics.pending.set(limiter.pending);
     metrics.admissionServiceTime.set((admission.serviceTimePerTextMs ?? 0) / 1000);
+    metrics.admissionCorrection.set(admission.correctionFactor);
     if (options.backend) metrics.backendQueueDepth.set(options.backend.stats().queueDepth);
   });
 

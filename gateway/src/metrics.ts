@@ -29,6 +29,7 @@ export interface GatewayMetrics {
   defaultBudget: Gauge;
   /** Admission's measured time per text, the basis of its wait estimate. */
   admissionServiceTime: Gauge;
+  admissionCorrection: Gauge;
   phiEntities: Counter<"type">;
   tokensIssued: Counter<"outcome">;
   /** 1 for the model the backend serves: name, version, precision (MODEL_PRECISION; "server" for Triton). */
@@ -136,6 +137,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     admissionServiceTime: new Gauge({
       name: "gateway_admission_service_time_seconds",
       help: "Measured backend time per text that admission multiplies by the texts ahead to estimate a wait",
+      registers: [registry],
+    }),
+    admissionCorrection: new Gauge({
+      name: "gateway_admission_correction_ratio",
+      help: "Factor admission multiplies its estimate by after admitted requests ran out of budget (1 = none lately)",
       registers: [registry],
     }),
     phiEntities: new Counter({

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import request from "supertest";
 import { AdmissionController, CORRECTION } from "../src/limits/admission";
+import { REQUEST_TIMEOUT_HEADER } from "../src/limits/deadline";
+import { buildTestApp } from "./support/app";
+import { BlockingBackend } from "./support/doubles";
 
 /** An admission controller on a clock the test moves, taught a time per text of 100 ms by one call. */
 function taught() {
@@ -100,5 +104,32 @@ describe("admission follows a backend whose throughput changes", () => {
     }
     const learned = admission.serviceTimePerTextMs ?? 0;
     assert.ok(learned > 125 && learned <= 200, `learned ${learned} ms per text`);
+  });
+});
+
+describe("the correction on the metrics port", () => {
+  it("gateway_admission_correction_ratio is 1 until an admitted request misses its budget, then above 1", {
+    timeout: 30_000,
+  }, async () => {
+    const backend = new BlockingBackend();
+    const t = await buildTestApp({ backend });
+    const correction = async () => {
+      for (const sample of t.metrics.samplers) sample();
+      return (await t.metrics.admissionCorrection.get()).values[0]?.value;
+    };
+    assert.equal(await correction(), 1);
+    const late = request(t.app)
+      .post("/v1/sentiment")
+      .set("Authorization", `Bearer ${await t.keys.mint()}`)
+      .set(REQUEST_TIMEOUT_HEADER, "300")
+      .send({ text: "good news" })
+      .then((r) => r);
+    const first = await Promise.race([backend.whenBlocked(1).then(() => "blocked"), late]);
+    assert.equal(first, "blocked", "the request reached the backend within its budget");
+    // The backend holds the call past its 300 ms budget; released, it answers late.
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    backend.release();
+    await late;
+    assert.ok(((await correction()) ?? 0) > 1);
   });
 });
