@@ -21,12 +21,13 @@ describe("the committed dev stack file", () => {
     expect(config.cluster.logRetentionDays).toBe(30);
   });
 
-  test("runs one g4dn.xlarge GPU node", async () => {
+  test("runs at most one g4dn.xlarge GPU node, none always on", async () => {
     const config = await load("dev");
     expect(config.gpuNodes).toMatchObject({
       instanceType: "g4dn.xlarge",
-      desiredCount: 1,
-      minCount: 1,
+      desiredCount: 0,
+      minCount: 0,
+      maxCount: 1,
       gpusPerNode: 1,
     });
   });

@@ -89,7 +89,7 @@ describe("validation names the key and the fix", () => {
       { gpuNodeCount: "two" },
       /:gpuNodeCount must be a whole number, got "two"/,
     ],
-    ["dev", "zero GPU nodes", { gpuNodeCount: 0 }, /:gpuNodeCount must be between 1 and 20/],
+    ["dev", "a negative GPU node count", { gpuNodeCount: -1 }, /:gpuNodeCount must be between 0 and 20/],
     ["prod", "too few GPU nodes in prod", { gpuNodeCount: 1 }, /:gpuNodeCount must be >= 2 in prod/],
     [
       "dev",
