@@ -6,7 +6,6 @@ import * as lexicon from "./lexicon";
 import type { NameWalk } from "./name-walk";
 import * as walk from "./name-walk";
 import type { Token } from "./tokens";
-import * as tokenModule from "./tokens";
 
 // Local bindings: module-namespace property reads (getters under tsx) on every token add up in the name walk.
 const {
@@ -20,7 +19,6 @@ const {
   US_STATE_CODES,
 } = lexicon;
 const { isFirst, isLast } = walk;
-const { UPPER_WORD } = tokenModule;
 
 export type ClaimingPass = (w: NameWalk, t: Token, i: number) => number;
 export type EvidencePass = (w: NameWalk, t: Token, i: number) => void;
@@ -114,10 +112,9 @@ export function lastCommaFirst(w: NameWalk, t: Token, i: number): number {
 
 /** "SMITH, JOHN": both parts listed, neither ordinary vocabulary. */
 export function upperLastCommaFirst(w: NameWalk, t: Token, i: number): number {
-  if (!UPPER_WORD.test(t.text) || w.at(i + 1)?.text !== ",") return -1;
+  if (!t.upper || w.at(i + 1)?.text !== ",") return -1;
   const second = w.at(i + 2);
-  if (!second || !UPPER_WORD.test(second.text) || !w.dicts.last.has(t.key) || !w.dicts.first.has(second.key))
-    return -1;
+  if (!second || !second.upper || !w.dicts.last.has(t.key) || !w.dicts.first.has(second.key)) return -1;
   if (t.stop || second.stop) return -1;
   w.emit(i, i + 2, 0.85);
   return i + 3;

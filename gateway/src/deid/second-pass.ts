@@ -6,7 +6,7 @@ import { PHI_TYPES, type PhiType } from "../contracts";
 import type { DeidDocument } from "./document";
 import { EPONYMS, MONTHS, NOT_NAMES, TITLES } from "./lexicon";
 import { type Span, span } from "./span";
-import { CAP, POSSESSIVE, TOKEN, type Token, UPPER_WORD } from "./tokens";
+import { CAP, POSSESSIVE, TOKEN, type Token } from "./tokens";
 
 /** Score from which a finding seeds the second pass, and the score of what the pass adds. */
 export const CONFIDENT = 0.8;
@@ -45,7 +45,7 @@ export function namePartsForSecondPass(name: string): string[] {
 export function capitalisedWords(tokens: readonly Token[]): Array<[number, number, string]> {
   const words: Array<[number, number, string]> = [];
   for (const t of tokens) {
-    if (!t.cap && !(t.text.length > 1 && UPPER_WORD.test(t.text))) continue;
+    if (!t.cap && !t.upper) continue;
     const bare = t.text.replace(POSSESSIVE, "");
     words.push([t.start, t.start + bare.length, bare]);
   }

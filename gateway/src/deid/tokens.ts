@@ -13,6 +13,8 @@ export interface Token {
   key: string;
   /** Capitalised word ("Smith", "McDonald", "O'Brien"). */
   cap: boolean;
+  /** Two or more capitals and nothing else ("SMITH"). */
+  upper: boolean;
   /** Single capital letter, optionally followed by a period token ("J" in "J. Smith"). */
   initial: boolean;
   /** A line break sits between this token and the previous one. */
@@ -63,6 +65,8 @@ export function tokenize(text: string): Token[] {
       lower.endsWith("s") && (lower.endsWith("'s") || lower.endsWith("’s")) ? lower.slice(0, -2) : lower;
     // Only capitalised words can start or continue a name; lower-case words skip the dictionary lookups.
     const word = t.length > 1 && ((c0 >= 65 && c0 <= 90) || c0 > 127);
+    // An ASCII first character other than A-Z can open neither CAP nor UPPER_WORD: no regex for most tokens.
+    const lowerAscii = c0 < 128 && !(c0 >= 65 && c0 <= 90);
     tokens.push({
       text: t,
       start,
@@ -72,10 +76,12 @@ export function tokenize(text: string): Token[] {
       first: word && dicts.first.has(key),
       last: word && dicts.last.has(key),
       // Fast path for ASCII: a capital then a lower-case letter; the regex handles the rest.
-      cap:
-        t.length > 1 && c0 >= 65 && c0 <= 90 && t.charCodeAt(1) >= 97 && t.charCodeAt(1) <= 122
+      cap: lowerAscii
+        ? false
+        : t.length > 1 && c0 >= 65 && c0 <= 90 && t.charCodeAt(1) >= 97 && t.charCodeAt(1) <= 122
           ? true
           : CAP.test(t),
+      upper: !lowerAscii && t.length > 1 && UPPER_WORD.test(t),
       initial: t.length === 1 && c0 >= 65 && c0 <= 90,
       newline,
     });
