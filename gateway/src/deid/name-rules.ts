@@ -114,7 +114,7 @@ export function lastCommaFirst(w: NameWalk, t: Token, i: number): number {
 export function upperLastCommaFirst(w: NameWalk, t: Token, i: number): number {
   if (!t.upper || w.at(i + 1)?.text !== ",") return -1;
   const second = w.at(i + 2);
-  if (!second || !second.upper || !w.dicts.last.has(t.key) || !w.dicts.first.has(second.key)) return -1;
+  if (!second?.upper || !w.dicts.last.has(t.key) || !w.dicts.first.has(second.key)) return -1;
   if (t.stop || second.stop) return -1;
   w.emit(i, i + 2, 0.85);
   return i + 3;
