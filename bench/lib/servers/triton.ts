@@ -25,14 +25,14 @@ import { baseProcessEnv, freePort, type ServerProcess, startServer } from "./pro
 /**
  * How the local Triton serves in every scenario, batched or not (docs/benchmarks.md, issue 13, measured with
  * bench/lib/triton-probe.ts): one instance per core with one ONNX Runtime thread each, since one instance with a
- * thread per core burnt ~1.7x the CPU per unbatched inference (ONNX Runtime's spinning threads on batch-1
- * matrices); a 5 ms queue delay, so a queue can collect a batch while both instances are busy.
+ * thread per core burnt ~1.7x the CPU per unbatched inference; no queue delay, since with 5 ms the server sat
+ * idle a third of the time (1.04 of 2 cores against 1.59 without) while its batches grew no larger (1.9).
  */
 export const LOCAL_TRITON_SERVING = {
   instances: os.cpus().length,
   intraOpThreads: 1,
   maxBatchSize: 16,
-  maxQueueDelayUs: 5000,
+  maxQueueDelayUs: 0,
 } as const;
 const MAX_BATCH_SIZE = LOCAL_TRITON_SERVING.maxBatchSize;
 
