@@ -114,6 +114,14 @@ describe("deid-model labels", () => {
     }
   });
 
+  it("scores a token the model is plainly sure of as PHI with a score of 1", () => {
+    const L = MODEL_LABELS.length;
+    const one = tokenize("Velmoor");
+    const logits = new Float32Array(L);
+    logits[MODEL_LABELS.indexOf("B-CITY")] = 30;
+    assert.deepEqual(decodeSpans(one, logits, 0.95), [{ type: "CITY", start: 0, end: 7, score: 1 }]);
+  });
+
   it("refuses scores whose size does not match the tokens", () => {
     assert.throws(() => decodeSpans(tokens, new Float32Array(3), 0.5), /expected \d+ scores for 8 tokens/);
   });
