@@ -40,12 +40,28 @@ export const UPPER_WORD = /^\p{Lu}{2,}$/u;
 /** A possessive ending, which name spans and second-pass words leave out. */
 export const POSSESSIVE = /['’]s$/;
 
-let stopWords: Set<string> | undefined;
+const STOP = 1;
+const FIRST = 2;
+const LAST = 4;
+let wordFlags: Map<string, number> | undefined;
+
+/** Stop word, given name and surname flags in one map: one lookup per capitalised word instead of three. */
+function flagsByWord(): Map<string, number> {
+  if (wordFlags) return wordFlags;
+  const dicts = nameDictionaries();
+  const flags = new Map<string, number>();
+  const mark = (words: Iterable<string>, bit: number): void => {
+    for (const w of words) flags.set(w, (flags.get(w) ?? 0) | bit);
+  };
+  mark([...NOT_NAMES, ...EPONYMS, ...TITLES, ...MONTHS.keys()], STOP);
+  mark(dicts.first, FIRST);
+  mark(dicts.last, LAST);
+  wordFlags = flags;
+  return flags;
+}
 
 export function tokenize(text: string): Token[] {
-  const dicts = nameDictionaries();
-  stopWords ??= new Set([...NOT_NAMES, ...EPONYMS, ...TITLES, ...MONTHS.keys()]);
-  const stops = stopWords;
+  const byWord = flagsByWord();
   const tokens: Token[] = [];
   let prevEnd = 0;
   TOKEN.lastIndex = 0;
@@ -67,14 +83,15 @@ export function tokenize(text: string): Token[] {
     const word = t.length > 1 && ((c0 >= 65 && c0 <= 90) || c0 > 127);
     // An ASCII first character other than A-Z can open neither CAP nor UPPER_WORD: no regex for most tokens.
     const lowerAscii = c0 < 128 && !(c0 >= 65 && c0 <= 90);
+    const flags = word ? (byWord.get(key) ?? 0) : 0;
     tokens.push({
       text: t,
       start,
       end: start + t.length,
       key,
-      stop: word && stops.has(key),
-      first: word && dicts.first.has(key),
-      last: word && dicts.last.has(key),
+      stop: (flags & STOP) !== 0,
+      first: (flags & FIRST) !== 0,
+      last: (flags & LAST) !== 0,
       // Fast path for ASCII: a capital then a lower-case letter; the regex handles the rest.
       cap: lowerAscii
         ? false
