@@ -94,7 +94,8 @@ export async function startLocalTriton(
   precision: ModelPrecision = "fp32",
 ): Promise<{ proc: ServerProcess; origin: string; metricsOrigin: string }> {
   // pytriton gives each instance's stub 1 s to fetch its config from the launcher; on a crowded machine two
-  // instances starting at once can miss it and Triton exits. A second start is cheap against a lost scenario.
+  // instances starting at once can miss it and Triton exits (seen at load 2 too). Up to three starts: cheap
+  // against a lost scenario.
   for (let attempt = 1; ; attempt++) {
     const { ports, origin, metricsOrigin } = await localTritonPorts();
     ctx.progress.status(`${id}: starting Triton (dynamic batching ${batching ? "on" : "off"})`);
@@ -115,7 +116,7 @@ export async function startLocalTriton(
       );
       return { proc, origin, metricsOrigin };
     } catch (err) {
-      if (attempt >= 2) throw err;
+      if (attempt >= 3) throw err;
       ctx.progress.info(
         `${id}: Triton did not start (${(err as Error).message.split("\n")[0]}); starting it again`,
       );
