@@ -36,7 +36,7 @@ const CONTEXT_LABELS: Array<[PhiType, string]> = [
   ],
   [
     "LICENSE",
-    `${flex("driver")}'?s ${flex("licen")}[cs]e${NO}?|${flex("drivers licen")}[cs]e${NO}?|DL${NO}?|` +
+    `${flex("driver")}(?:'?s)? ${flex("licen")}[cs]e${NO}?|${flex("drivers licen")}[cs]e${NO}?|DL${NO}?|` +
       `${flex("licen")}[cs]e${NO}|${flex("certificate")}${NO}?|${flex("cert")}\\.?${NO}|DEA${NO}?|NPI${NO}?|` +
       `${flex("board certification")}${NO}?|${flex("state licen")}[cs]e${NO}?|${flex("medical licen")}[cs]e${NO}?`,
   ],
@@ -62,8 +62,9 @@ const CONTEXT_LABELS: Array<[PhiType, string]> = [
 const CONTEXT_TYPES = CONTEXT_LABELS.map(([type]) => type);
 const CONTEXT_ID = new RegExp(
   `\\b(?:${CONTEXT_LABELS.map(([, l]) => `(${l})`).join("|")})(?![A-Za-z])` +
-    // separator, optional "is/was", optional issuer word ("BCBS", "Aetna"), then the identifier itself
-    "[\\s:#.=-]{0,5}(?:(?:is|was|of)\\s{1,2})?(?:[A-Z][A-Za-z&]{1,15}\\s{1,2}){0,2}" +
+    // separator (a pipe too: a table row "| Vehicle plate | 123-ABC |" puts the label in the cell before),
+    // optional "is/was", optional issuer word ("BCBS", "Aetna"), then the identifier itself
+    "[\\s:#.=|-]{0,5}(?:(?:is|was|of)\\s{1,2})?(?:[A-Z][A-Za-z&]{1,15}\\s{1,2}){0,2}" +
     "([A-Z0-9][A-Za-z0-9-]{1,24}(?: (?=[A-Z0-9]{0,7}\\d)[A-Z0-9]{2,8})?)(?![A-Za-z0-9])",
   "dg",
 );
