@@ -2,7 +2,7 @@
  * Fault injection, measured: the gateway's latency budget under overload, a Triton crash and a gateway SIGTERM.
  * Local only (every server binds 127.0.0.1), bounded (about 6 minutes on 2 cores, model start-ups included).
  *
- *   npx tsx bench/overload.ts [--cases embedded,hybrid] [--overload-s 12] [--out .bench-results/overload-…]
+ *   npx tsx bench/overload.ts [--cases embedded,hybrid] [--overload-s 12] [--precision int8|fp32] [--out …]
  *
  * Writes results.json and results.md (the table docs/benchmarks.md quotes) into --out.
  */
@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { MODEL_PRECISIONS, type ModelPrecision } from "../gateway/src/deployment-contract";
 import { REPO_ROOT } from "./lib/bench";
 import { machineInfo } from "./lib/machine";
 import { DEFAULT_CASE_SETTINGS, embeddedCases, hybridCases } from "./lib/overload/cases";
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       cases: { type: "string", default: "embedded,hybrid" },
       "overload-s": { type: "string" },
       out: { type: "string" },
+      precision: { type: "string" },
     },
     strict: true,
   });
@@ -38,6 +40,10 @@ async function main(): Promise<void> {
   if (!(Number.isInteger(overloadS) && overloadS >= 2 && overloadS <= 120)) {
     throw new Error("--overload-s must be an integer from 2 to 120");
   }
+  const precision = values.precision ?? DEFAULT_CASE_SETTINGS.precision;
+  if (!(MODEL_PRECISIONS as readonly string[]).includes(precision)) {
+    throw new Error(`--precision must be one of ${MODEL_PRECISIONS.join(", ")}, got "${precision}"`);
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outDir = path.resolve(values.out ?? path.join(REPO_ROOT, ".bench-results", `overload-${stamp}`));
   mkdirSync(outDir, { recursive: true });
@@ -45,7 +51,7 @@ async function main(): Promise<void> {
   const secrets = mkdtempSync(path.join(os.tmpdir(), "bench-overload-"));
   const startedAt = new Date().toISOString();
   const machine = machineInfo();
-  const settings = { ...DEFAULT_CASE_SETTINGS, overloadS };
+  const settings = { ...DEFAULT_CASE_SETTINGS, overloadS, precision: precision as ModelPrecision };
   const summaries = [];
   const failures: string[] = [];
   try {

@@ -6,7 +6,11 @@
  */
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
+import {
+  DEFAULT_MODEL_PRECISION,
+  type ModelPrecision,
+  REQUEST_DEADLINE,
+} from "../../../gateway/src/deployment-contract";
 import { REQUEST_TIMEOUT_HEADER } from "../../../gateway/src/limits/deadline";
 import { runClosedLoop } from "../load/closed-loop";
 import type { LoadTarget } from "../load/types";
@@ -25,6 +29,8 @@ export interface CaseSettings {
   /** The client: gives up after 10 s. */
   clientTimeoutS: number;
   multiples: readonly number[];
+  /** The model file the embedded gateway runs (MODEL_PRECISION); int8 is the product's default. */
+  precision: ModelPrecision;
 }
 
 export const DEFAULT_CASE_SETTINGS: CaseSettings = {
@@ -33,6 +39,7 @@ export const DEFAULT_CASE_SETTINGS: CaseSettings = {
   saturationConcurrency: 32,
   clientTimeoutS: 10,
   multiples: [2, 5],
+  precision: DEFAULT_MODEL_PRECISION,
 };
 
 const BUDGET_MS = REQUEST_DEADLINE.defaultMs;
@@ -78,7 +85,7 @@ async function overloadRuns(ctx: LocalContext, subject: Subject, s: CaseSettings
 
 export async function embeddedCases(ctx: LocalContext, s: CaseSettings): Promise<CaseSummary[]> {
   const out: CaseSummary[] = [];
-  let subject = await embeddedBatched(ctx);
+  let subject = await embeddedBatched(ctx, s.precision);
   let sat = 0;
   try {
     const runs = await overloadRuns(ctx, subject, s);
@@ -88,7 +95,7 @@ export async function embeddedCases(ctx: LocalContext, s: CaseSettings): Promise
     await subject.stop();
   }
   // A fresh gateway for SIGTERM: the signal ends it.
-  subject = await embeddedBatched(ctx);
+  subject = await embeddedBatched(ctx, s.precision);
   try {
     await settle();
     ctx.progress.status("embedded-batched: SIGTERM to the gateway under load");

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
+import { type ModelPrecision, REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
 import { loadModelArtifacts } from "../../../gateway/src/inference/model-repository";
 import { SequenceTokenizer } from "../../../gateway/src/inference/tokenizer";
 import { generateModel } from "../../../triton-models/tools/generate-model";
@@ -61,26 +61,25 @@ export async function overloadContext(
   });
 }
 
-export function embeddedBatched(ctx: LocalContext): Promise<Subject> {
+export function embeddedBatched(ctx: LocalContext, precision: ModelPrecision): Promise<Subject> {
   return gatewaySubject(ctx, {
     id: "embedded-batched",
     scenario: "embedded-batched",
     label: "gateway, embedded ONNX Runtime, dynamic batching",
-    description: "The gateway with in-process ONNX Runtime and its batcher (max 16, 4 ms).",
+    description: `The gateway with in-process ONNX Runtime (${precision}) and its batcher (max 16, 4 ms).`,
     backendEnv: {
       ...PRODUCT_LIMITS,
       BACKEND: "embedded",
       MODEL_REPOSITORY: ctx.model.repository,
       MODEL_NAME: ctx.model.name,
       MODEL_VERSION: ctx.model.version,
-      // The fp32 model the throughput benchmark and issue 14's measurements used.
-      MODEL_PRECISION: "fp32",
+      MODEL_PRECISION: precision,
       BATCHING: "on",
       BATCH_MAX_SIZE: "16",
       BATCH_MAX_QUEUE_DELAY_MS: "4",
     },
     batchesFrom: "gateway",
-    server: { process: "node gateway/src/main.ts", backend: "embedded" },
+    server: { process: "node gateway/src/main.ts", backend: "embedded", precision },
   });
 }
 
