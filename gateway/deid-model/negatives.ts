@@ -13,148 +13,25 @@ import { CAPITALISED_LOOKALIKES, LOOKALIKES } from "../test/fixtures/deid/genera
 import { Gen, prng } from "../test/fixtures/deid/generator/random";
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { LOOKALIKES as INDEPENDENT_LOOKALIKES } from "../test/fixtures/deid-independent/vocab";
+import {
+  ACTIVITIES,
+  ADJECTIVES,
+  AMOUNTS,
+  BODY,
+  EXAM_FINDINGS,
+  EXAM_SYSTEMS,
+  FINDINGS,
+  OPENERS,
+  PLANS,
+  STATES,
+  STATUS_TAILS,
+  STATUS_WORDS,
+  SUBJECTS,
+} from "./negatives-vocab";
 import type { TrainingNote } from "./prepare";
 
 const NEGATIVES_SEED = 740_004;
 
-const SUBJECTS = [
-  "Patient",
-  "The patient",
-  "She",
-  "He",
-  "They",
-  "Family",
-  "Nursing",
-  "Physical therapy",
-  "The team",
-  "Wife",
-  "Son",
-];
-const FINDINGS = [
-  "Pain",
-  "Nausea",
-  "Dyspnea",
-  "Cough",
-  "Fatigue",
-  "Edema",
-  "Appetite",
-  "Sleep",
-  "Mood",
-  "Gait",
-  "Cognition",
-  "Urine output",
-  "Blood pressure",
-  "Heart rate",
-  "Oxygen saturation",
-  "Wound",
-  "Incision",
-  "Rash",
-  "Headache",
-  "Anxiety",
-  "Confusion",
-  "Renal function",
-  "Blood glucose",
-  "Hemoglobin",
-];
-const STATES = [
-  "is improved",
-  "is well controlled",
-  "has worsened overnight",
-  "remains stable",
-  "is unchanged from yesterday",
-  "resolved after treatment",
-  "is mildly elevated",
-  "continues to improve",
-  "is poorly controlled",
-  "is better than on admission",
-];
-const ADJECTIVES = [
-  "Severe",
-  "Mild",
-  "Moderate",
-  "Persistent",
-  "Worsening",
-  "Improving",
-  "Intermittent",
-  "New",
-];
-const OPENERS = [
-  "Tolerating",
-  "Tolerated",
-  "Denies",
-  "Reports",
-  "Afebrile",
-  "Alert and oriented",
-  "Overnight",
-  "Today",
-  "This morning",
-  "Excellent",
-  "Good",
-  "Poor",
-  "Stable",
-  "Unable",
-  "Able",
-  "Admitted",
-  "Discharged",
-  "Presented",
-  "Seen",
-  "Examined",
-  "Started",
-  "Continued",
-  "Increased",
-  "Decreased",
-  "Noted",
-  "Given",
-  "Received",
-  "Underwent",
-  "Remains",
-  "Resumed",
-  "Completed",
-];
-const ACTIVITIES = [
-  "a regular diet",
-  "physical therapy",
-  "tube feeds at goal rate",
-  "oral medications",
-  "ambulation in the hallway",
-  "the new inhaler regimen",
-  "clear liquids",
-  "transfers with one assist",
-];
-const PLANS = [
-  "Plan to advance diet as tolerated.",
-  "Continue current management and reassess tomorrow.",
-  "Will repeat labs in the morning.",
-  "Discussed the plan with the patient and family, who agree.",
-  "Encourage ambulation four times daily.",
-  "Wean oxygen as tolerated.",
-  "Hold the next dose until the result is back.",
-  "Follow up in clinic in two weeks.",
-  "Social work consulted for discharge planning.",
-  "Questions answered at length; reassurance provided.",
-];
-const AMOUNTS = [
-  "150 feet",
-  "100 percent of meals",
-  "2 liters",
-  "three times",
-  "24 hours",
-  "six weeks",
-  "4 kg",
-];
-const BODY = [
-  "both forearms",
-  "the left lower extremity",
-  "the right upper quadrant",
-  "the incision",
-  "the sacrum",
-  "the chest wall",
-  "room air",
-  "nasal cannula",
-  "the lines",
-  "the unit",
-  "the bedside",
-];
 const ORGANISMS = ["E. coli", "S. aureus", "K. pneumoniae", "C. difficile", "P. aeruginosa"];
 const MEASURES = ["Hemoglobin", "Creatinine", "Potassium", "Sodium", "Lactate", "Glucose", "Troponin", "INR"];
 /** Numbers as clinical prose writes them: decimals, ranges, ratios, counts, percentages, durations. */
@@ -182,7 +59,6 @@ const NUMBERED = [
   (g: Gen) => `Rash on ${g.pick(BODY)} is ${g.pick(["spreading", "fading", "unchanged"])}.`,
 ];
 const SECTIONS = ["Assessment:", "Plan:", "Hospital course:", "Impression:", "Subjective:", "Objective:"];
-
 function fill(g: Gen, s: string): string {
   return s.replace(/\{d\}/g, () => String(g.int(1, 9)));
 }
@@ -194,8 +70,23 @@ function lookalikeSnippet(g: Gen): string {
   return g.pick(g.chance(0.5) ? LOOKALIKES : capitalised)[1];
 }
 
+function examLine(g: Gen): string {
+  const system = g.pick(EXAM_SYSTEMS);
+  const finding = g.pick(EXAM_FINDINGS);
+  return g.chance(0.5) ? `${system}: ${finding}.` : `${system} ${finding}.`;
+}
+
+function statusLine(g: Gen): string {
+  const status = g.pick(STATUS_WORDS);
+  return g.chance(0.5) ? `${status}.` : `${status}, ${g.pick(STATUS_TAILS)}.`;
+}
+
 function sentence(g: Gen): string {
-  switch (g.int(0, 8)) {
+  switch (g.int(0, 10)) {
+    case 9:
+      return examLine(g);
+    case 10:
+      return statusLine(g);
     case 0:
       return `${g.pick(FINDINGS)} ${g.pick(STATES)}.`;
     case 1:
@@ -233,11 +124,14 @@ function phiFreeLines(count: number): string[] {
   return [...lines];
 }
 
-/** `count` PHI-free documents of one to five sentences or corpus lines, deterministic for the count. */
-export function negativeNotes(count: number): TrainingNote[] {
+/**
+ * `count` PHI-free documents of one to five sentences or corpus lines, deterministic for the count and seed.
+ * Another seed gives held-out PHI-free text to measure false positives on without the bench's sentences.
+ */
+export function negativeNotes(count: number, seed: number = NEGATIVES_SEED): TrainingNote[] {
   if (!Number.isInteger(count) || count < 1)
     throw new Error(`negatives: count must be a positive integer, got ${count}`);
-  const g = new Gen(prng(NEGATIVES_SEED));
+  const g = new Gen(prng(seed));
   const lines = phiFreeLines(900);
   const notes: TrainingNote[] = [];
   for (let i = 0; i < count; i++) {

@@ -16,9 +16,10 @@ import time
 
 import numpy as np
 
-DIM, WIDTH, PAD = 32, 5, 2
-# Hidden units and the second convolution's width: set from --hidden and --width2 (the arithmetic per token,
-# hence the detector's CPU cost, scales with HIDDEN * (WIDTH * DIM + WIDTH2 * HIDDEN)).
+WIDTH, PAD = 5, 2
+# Embedding size, hidden units and the second convolution's width: set from --dim, --hidden and --width2 (the
+# arithmetic per token, hence the detector's CPU cost, scales with HIDDEN * (WIDTH * DIM + WIDTH2 * HIDDEN)).
+DIM = 32
 HIDDEN, WIDTH2 = 48, 5
 # Name-identity features (the exact word and its cased form) are dropped at random during training, so the
 # model learns the context and shape of names and places instead of memorising the training names.
@@ -175,7 +176,7 @@ def train(args):
         print(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}, dev PHI-token recall {dev['phiTokenRecall']:.4f}, "
               f"precision {dev['phiTokenPrecision']:.4f}", flush=True)
     cpu = time.process_time() - start
-    return p, meta, {"seed": args.seed, "epochs": args.epochs, "hidden": HIDDEN, "width2": WIDTH2,
+    return p, meta, {"seed": args.seed, "epochs": args.epochs, "dim": DIM, "hidden": HIDDEN, "width2": WIDTH2,
                      "trainTokens": int(len(y)), "trainNotes": n_docs,
                      "cpuSeconds": round(cpu, 1), "history": history}
 
@@ -248,7 +249,7 @@ def parity(p, meta, path, dev):
 
 
 def main():
-    global HIDDEN, WIDTH2
+    global DIM, HIDDEN, WIDTH2
     ap = argparse.ArgumentParser(description="Train the learned PHI detector and export it to ONNX.")
     ap.add_argument("--train", required=True)
     ap.add_argument("--dev", required=True)
@@ -258,10 +259,11 @@ def main():
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--batch", type=int, default=24)
     ap.add_argument("--lr", type=float, default=0.003)
+    ap.add_argument("--dim", type=int, default=DIM)
     ap.add_argument("--hidden", type=int, default=HIDDEN)
     ap.add_argument("--width2", type=int, choices=(1, 3, 5), default=WIDTH2)
     args = ap.parse_args()
-    HIDDEN, WIDTH2 = args.hidden, args.width2
+    DIM, HIDDEN, WIDTH2 = args.dim, args.hidden, args.width2
     p, meta, metrics = train(args)
     export(p, meta, args.out)
     metrics["onnxParityMaxAbs"] = parity(p, meta, args.out, args.dev)

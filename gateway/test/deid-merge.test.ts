@@ -35,6 +35,10 @@ describe("model spans beside rule spans", () => {
     assert.deepEqual(span, ["CITY", "Quellbrindmoor", MODEL_SPAN_SCORE]);
   });
 
+  it("drops a model span that holds no letter or digit", async () => {
+    assert.deepEqual(await found("Family thanked the staff on the unit.", saying(".", "DATE")), []);
+  });
+
   it("lets a rule span of another type win over the model span it overlaps, and trims the model span to the rest", async () => {
     const text = "Seen by Dr. John Smith today.";
     const spans = await found(text, saying("Smith today", "LOCATION"));

@@ -27,6 +27,9 @@ export const LOOKALIKE_OVERRIDE_SCORE = 0.9;
 
 const LEADING_WORD = /^([\p{L}]+)[\s:,.]+/u;
 
+/** No identifier is punctuation alone: a model span without a letter or digit (a lone "." or "+") is noise. */
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
 /**
  * A name cue opening a model span ("Patient John" read as a place at the start of a short note) is the cue, not
  * the identifier: the rules' cue list says so, and the rules find the name after it.
@@ -57,7 +60,7 @@ export function modelRecognizer(model: DeidModel): AsyncRecognizer {
             learned: true,
           }),
         )
-        .filter((s) => s.end > s.start);
+        .filter((s) => s.end > s.start && LETTER_OR_DIGIT.test(doc.text.slice(s.start, s.end)));
     },
   };
 }
