@@ -2,9 +2,10 @@
 # Rebuilds the committed learned PHI detector from its recipe: independent corpus (train 2700 notes, dev 450;
 # the frozen test split is never read) -> hashed features -> train.py (numpy, seed 1) -> model.onnx + metrics.
 #   npm run deid-model:train -w gateway          (or: bash gateway/deid-model/build.sh [extra train.py args])
-# DEID_NEGATIVES=N adds N PHI-free documents (negatives.ts) to the training split; the smaller, less
-# trigger-happy candidate of docs/deid-model-card.md is: DEID_NEGATIVES=6000 bash deid-model/build.sh --hidden 32 --width2 3
-# Needs the .local/deid-venv environment from scripts/setup.d/40-deid-python.sh. Takes 2-10 minutes on 2 cores.
+# DEID_NEGATIVES=N adds N PHI-free documents (negatives.ts) to the training split. The faster candidate of
+# docs/deid-model-card.md (not shipped: frozen NAME 99.2%) is:
+#   DEID_NEGATIVES=8000 OMP_NUM_THREADS=1 bash deid-model/build.sh --dim 16 --hidden 32 --width2 3
+# Needs the .local/deid-venv environment from scripts/setup.d/40-deid-python.sh. Takes 1-10 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="../.local/deid-venv/bin/python"
