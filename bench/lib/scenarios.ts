@@ -99,9 +99,15 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   },
   "gateway-overhead": {
     name: "gateway-overhead",
-    summary: "gateway pipeline with a trivial backend vs a bare Express echo",
+    summary:
+      "gateway pipeline with a trivial backend (served de-identifier, then rules only) vs a bare Express echo",
     parts: [
-      { id: "gateway-overhead/gateway", start: gatewayInstrumentSubject },
+      { id: "gateway-overhead/gateway", start: (ctx) => gatewayInstrumentSubject(ctx, "served") },
+      // The learned de-identifier's share of the pipeline: the same instrument with DEID_MODEL=off.
+      {
+        id: "gateway-overhead/gateway-rules-only",
+        start: (ctx) => gatewayInstrumentSubject(ctx, "rules-only"),
+      },
       { id: "gateway-overhead/express-echo", start: expressEchoSubject },
     ],
     needsModel: false,

@@ -5,7 +5,12 @@
 
 import path from "node:path";
 import { request } from "undici";
-import { type ModelPrecision, REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
+import {
+  DEID_MODEL_OFF,
+  GATEWAY_ENV,
+  type ModelPrecision,
+  REQUEST_DEADLINE,
+} from "../../../gateway/src/deployment-contract";
 import type { Subject } from "../subject";
 import { textBodies } from "../workload";
 import type { LocalContext } from "./context";
@@ -166,30 +171,44 @@ export function embeddedSubject(
   });
 }
 
-export async function gatewayInstrumentSubject(ctx: LocalContext): Promise<Subject> {
+/**
+ * `served`: the de-identifier the gateway serves by default (rules + learned model); `rules-only`: DEID_MODEL=off,
+ * to show how much of the pipeline's cost is the learned detector.
+ */
+export type InstrumentDeid = "served" | "rules-only";
+
+export async function gatewayInstrumentSubject(
+  ctx: LocalContext,
+  deid: InstrumentDeid = "served",
+): Promise<Subject> {
+  const suffix = deid === "rules-only" ? "-rules-only" : "";
   const port = await freePort();
   const metricsPort = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  ctx.progress.status("gateway-overhead/gateway: starting the gateway with the instrument backend");
+  ctx.progress.status(`gateway-overhead/gateway${suffix}: starting the gateway with the instrument backend`);
   const proc = await startServer({
     name: "gateway-instrument",
     ...nodeWithTsx(path.join(ctx.repoRoot, "bench", "servers", "gateway-instrument.ts")),
     cwd: ctx.repoRoot,
-    env: { ...baseProcessEnv(), ...gatewayBaseEnv(ctx, port, metricsPort) },
-    logFile: path.join(ctx.runDir, "gateway-instrument.log"),
+    env: {
+      ...baseProcessEnv(),
+      ...gatewayBaseEnv(ctx, port, metricsPort),
+      ...(deid === "rules-only" ? { [GATEWAY_ENV.DEID_MODEL]: DEID_MODEL_OFF } : {}),
+    },
+    logFile: path.join(ctx.runDir, `gateway-instrument${suffix}.log`),
     readyUrl: `${origin}/readyz`,
     readyTimeoutS: 60,
   });
   const token = await ctx.issuer.mint();
   return {
-    id: "gateway-overhead/gateway",
+    id: `gateway-overhead/gateway${suffix}`,
     scenario: "gateway-overhead",
-    label: "gateway pipeline, trivial backend (instrument)",
+    label: `gateway pipeline, trivial backend (instrument)${deid === "rules-only" ? ", rules-only de-identification" : ""}`,
     description:
       "The real gateway app (JWT verification, scope check, limits, validation, de-identification, metrics, logs) with a backend that answers without a model.",
     instrument:
       "gateway with a trivial backend (bench/servers/gateway-instrument.ts): measures the gateway's own per-request cost; its answers are fixed, not predictions.",
-    server: { process: "node bench/servers/gateway-instrument.ts", backend: "instrument (no model)" },
+    server: { process: "node bench/servers/gateway-instrument.ts", backend: "instrument (no model)", deid },
     target: {
       origin,
       path: "/v1/sentiment",
