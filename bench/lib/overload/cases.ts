@@ -4,6 +4,7 @@
  *   triton     Triton SIGKILLed during hybrid load, then restarted on the same ports;
  *   sigterm    SIGTERM to the gateway during load (Kubernetes rolling a pod).
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -18,7 +19,7 @@ import type { LocalContext } from "../servers/context";
 import type { Subject } from "../subject";
 import { recordOpenLoop } from "./driver";
 import { embeddedBatched, hybrid, restartableTriton } from "./subjects";
-import { type CaseSummary, sigtermFault, summarize, tritonFault } from "./summary";
+import { type CaseSummary, readGatewayLog, sigtermFault, summarize, tritonFault } from "./summary";
 
 export interface CaseSettings {
   /** Seconds of each overload run. */
@@ -118,7 +119,14 @@ export async function embeddedCases(ctx: LocalContext, s: CaseSettings): Promise
       clientTimeoutS: s.clientTimeoutS,
     });
     const summary = summarize("SIGTERM under load (1×)", subject.id, recording, sat, BUDGET_MS);
-    summary.fault = sigtermFault(recording, await signalled);
+    // The gateway has exited: its log says which requests it answered and whether the drain was forced.
+    await subject.stop();
+    if (subject.logFile === undefined) throw new Error("SIGTERM case: the gateway subject names no log file");
+    summary.fault = sigtermFault(
+      recording,
+      await signalled,
+      readGatewayLog(readFileSync(subject.logFile, "utf8")),
+    );
     out.push(summary);
   } finally {
     await subject.stop();

@@ -10,6 +10,8 @@ import { Pool } from "undici";
 import type { LoadTarget } from "../load/types";
 
 export interface RecordedRequest {
+  /** Sent as X-Request-Id, which the gateway adopts and writes in its audit line: matches a request to its log. */
+  id: string;
   /** ms on performance.now()'s clock. */
   due: number;
   done: number;
@@ -68,12 +70,20 @@ export async function recordOpenLoop(target: LoadTarget, opts: RecordingOptions)
     stopped = true;
   });
 
+  // Unique per recording and request, within the gateway's accepted id alphabet.
+  const run = `ol${Date.now().toString(36)}`;
   const send = (i: number, due: number) => {
-    const record: RecordedRequest = { due, done: Number.NaN, status: "error" };
+    const record: RecordedRequest = { id: `${run}-${i}`, due, done: Number.NaN, status: "error" };
     requests.push(record);
     const body = target.bodies[i % target.bodies.length] as string;
     const p = pool
-      .request({ path: target.path, method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) })
+      .request({
+        path: target.path,
+        method: "POST",
+        headers: { ...headers, "x-request-id": record.id },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      })
       .then(async (res) => {
         const text = await res.body.text();
         record.status = res.statusCode;

@@ -28,8 +28,13 @@ export interface FaultSummary {
   recoveryS?: number;
   /** Answers other than 200 and 503/504 during the fault window (should be 0: never 500). */
   otherThan503DuringFault?: number;
-  /** SIGTERM: requests sent before the signal that got no HTTP answer. */
+  /**
+   * SIGTERM: requests sent before the signal that the gateway received (its audit log names them, or its drain
+   * was forced, so any of them may have been) and whose answer the client never got.
+   */
   acceptedLost?: number;
+  /** SIGTERM: requests sent before the signal that failed on the connection and never reached the gateway. */
+  resetBeforeGateway?: number;
   /** SIGTERM: requests sent before the signal, all answered. */
   inFlightAtSignal?: number;
   /** SIGTERM: sends after the signal, refused by a closed listener (expected: the pod is leaving). */
@@ -94,13 +99,49 @@ export function tritonFault(recording: OpenLoopRecording, killedAt: number, read
   };
 }
 
-/** SIGTERM sent at signalAt (performance.now() ms). */
-export function sigtermFault(recording: OpenLoopRecording, signalAt: number): FaultSummary {
+/** What the gateway's own log says about a SIGTERM run: the requests it answered, and whether its drain was forced. */
+export interface GatewayLogFacts {
+  answeredIds: ReadonlySet<string>;
+  drainForced: boolean;
+}
+
+/** SIGTERM sent at signalAt (performance.now() ms), judged against the gateway's log of what it received. */
+export function sigtermFault(
+  recording: OpenLoopRecording,
+  signalAt: number,
+  log: GatewayLogFacts,
+): FaultSummary {
   const before = recording.requests.filter((r) => r.due < signalAt);
   const inFlight = before.filter((r) => r.done >= signalAt);
+  const failed = before.filter((r) => r.status === "error" || r.status === "timeout");
+  // An unforced drain answered every request the gateway read, so one it never logged never reached it.
+  const reached = failed.filter((r) => log.drainForced || log.answeredIds.has(r.id));
   return {
     inFlightAtSignal: inFlight.length,
-    acceptedLost: before.filter((r) => r.status === "error" || r.status === "timeout").length,
+    acceptedLost: reached.length,
+    resetBeforeGateway: failed.length - reached.length,
     refusedAfterSignal: recording.requests.filter((r) => r.due >= signalAt && r.status === "error").length,
   };
+}
+
+/** Reads the gateway's pino log: the request ids of its audit lines and the "drained" line's forced flag. */
+export function readGatewayLog(text: string): GatewayLogFacts {
+  const answeredIds = new Set<string>();
+  let drainForced = true;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const entry = JSON.parse(line) as {
+        audit?: boolean;
+        requestId?: string;
+        msg?: string;
+        forced?: boolean;
+      };
+      if (entry.audit === true && typeof entry.requestId === "string") answeredIds.add(entry.requestId);
+      if (entry.msg === "drained") drainForced = entry.forced !== false;
+    } catch {
+      // a partial last line of a killed process
+    }
+  }
+  return { answeredIds, drainForced };
 }

@@ -16,6 +16,7 @@ function fault(s: CaseSummary): string {
   if (f.otherThan503DuringFault !== undefined)
     parts.push(`${f.otherThan503DuringFault} non-503/504 errors while down`);
   if (f.acceptedLost !== undefined) parts.push(`${f.acceptedLost} of ${f.inFlightAtSignal} in flight lost`);
+  if (f.resetBeforeGateway) parts.push(`${f.resetBeforeGateway} reset before reaching the gateway`);
   if (f.refusedAfterSignal !== undefined)
     parts.push(`${f.refusedAfterSignal} sends refused after the signal`);
   return parts.join("; ");

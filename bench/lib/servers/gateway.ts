@@ -76,12 +76,13 @@ export async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Prom
   const origin = `http://127.0.0.1:${port}`;
   const metricsOrigin = `http://127.0.0.1:${metricsPort}`;
   ctx.progress.status(`${o.id}: starting the gateway (${o.backendEnv.BACKEND ?? "embedded"} backend)`);
+  const logFile = path.join(ctx.runDir, `${o.id.replace(/\//g, "_")}-gateway.log`);
   const proc = await startServer({
     name: `${o.id} gateway`,
     ...nodeWithTsx(path.join(ctx.repoRoot, "gateway", "src", "main.ts")),
     cwd: ctx.repoRoot,
     env: { ...baseProcessEnv(), ...gatewayBaseEnv(ctx, port, metricsPort), ...o.backendEnv },
-    logFile: path.join(ctx.runDir, `${o.id.replace(/\//g, "_")}-gateway.log`),
+    logFile,
     readyUrl: `${origin}/readyz`,
     readyTimeoutS: 180,
   });
@@ -103,6 +104,7 @@ export async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Prom
         bodies: textBodies(ctx.workload.items),
       },
       pids: [proc.pid, ...extra.map((e) => e.pid)],
+      logFile,
       paddedLengths,
       inFlight: async () =>
         (await gatewayInFlight(metricsOrigin)) +

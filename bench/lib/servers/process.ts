@@ -79,7 +79,13 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   }
   const pid = child.pid;
 
-  const stop = async (): Promise<void> => {
+  // Idempotent: a case may stop a server early (to read its final log) and its cleanup stops it again.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= stopOnce();
+    return stopping;
+  };
+  const stopOnce = async (): Promise<void> => {
     if (!exited) {
       // The server's own SIGTERM handling first (Triton's launcher stops tritonserver and its proxies in order),
       // then the whole process group if it does not finish in time.
