@@ -2,6 +2,7 @@
  * CPU cost of de-identification on the independent corpus: rules, the learned model, and rules + model, in
  * interleaved rounds of one process so the three rows share the machine's load.
  *   npx tsx bench/deid-speed.ts [--split test|dev|train] [--rounds 5] [--notes N] [--model model.onnx]
+ *     [--compare other.onnx]   (adds that model's rows to the same interleaved rounds: one load for both)
  *   node --cpu-prof --import tsx bench/deid-speed.ts --only registry   (profile one system)
  * Reports CPU µs per 100 word tokens (process.cpuUsage: every thread of this process, onnxruntime's included)
  * as the median and the minimum over rounds, and the load average before and after. On a shared machine the
@@ -18,6 +19,8 @@ import { isIndependentSplit } from "../test/fixtures/deid-independent/rng";
 const WORD = /[\p{L}\p{N}]+/gu;
 const SYSTEMS = ["rules", "model", "registry"] as const;
 type System = (typeof SYSTEMS)[number];
+/** The systems a run times: the three above, plus the compared model's two when --compare is given. */
+type Row = System | "compare: model" | "compare: registry";
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -53,35 +56,49 @@ async function main(): Promise<void> {
   const tokens = texts.reduce((sum, t) => sum + (t.match(WORD)?.length ?? 0), 0);
   const model = await loadDeidModel(option("model", DEFAULT_DEID_MODEL_PATH));
   const registry = defaultRegistry().add(modelRecognizer(model));
-  const run: Record<System, (t: string) => unknown> = {
+  const run: Partial<Record<Row, (t: string) => unknown>> = {
     rules: (t) => detect(t),
     model: (t) => model.find(t),
     registry: (t) => detectAsync(t, {}, registry),
   };
-  const cpu: Record<System, number[]> = { rules: [], model: [], registry: [] };
-  const wall: Record<System, number[]> = { rules: [], model: [], registry: [] };
+  const rows: Row[] = [...systems];
+  const comparePath = option("compare", "");
+  const other = comparePath === "" ? undefined : await loadDeidModel(comparePath);
+  if (other) {
+    const otherRegistry = defaultRegistry().add(modelRecognizer(other));
+    run["compare: model"] = (t) => other.find(t);
+    run["compare: registry"] = (t) => detectAsync(t, {}, otherRegistry);
+    if (systems.includes("model")) rows.push("compare: model");
+    if (systems.includes("registry")) rows.push("compare: registry");
+  }
+  const cpu = new Map<Row, number[]>(rows.map((s) => [s, []]));
+  const wall = new Map<Row, number[]>(rows.map((s) => [s, []]));
   const before = load();
-  for (const s of systems) for (const t of texts.slice(0, 50)) await run[s](t); // warm-up: JIT, ORT arenas
+  for (const s of rows) for (const t of texts.slice(0, 50)) await run[s]?.(t); // warm-up: JIT, ORT arenas
   for (let r = 0; r < rounds; r++) {
-    for (const s of systems) {
+    for (const s of rows) {
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      for (const t of texts) await run[s](t);
+      for (const t of texts) await run[s]?.(t);
       const c = process.cpuUsage(c0);
-      wall[s].push(Number(process.hrtime.bigint() - t0) / 1e3 / (tokens / 100));
-      cpu[s].push((c.user + c.system) / (tokens / 100));
+      wall.get(s)?.push(Number(process.hrtime.bigint() - t0) / 1e3 / (tokens / 100));
+      cpu.get(s)?.push((c.user + c.system) / (tokens / 100));
     }
   }
+  await other?.close();
   await model.close();
   console.log(
     `${cpus()[0]?.model ?? "CPU"} x${cpus().length}, Node ${process.version}; split ${split}, ${texts.length} notes, ` +
       `${tokens} word tokens, ${rounds} rounds; load average before ${before}, after ${load()}\n`,
   );
+  if (other) console.log(`model: ${option("model", DEFAULT_DEID_MODEL_PATH)}; compare: ${comparePath}\n`);
   console.log("| system | CPU µs / 100 tokens, median | CPU, min | wall µs / 100 tokens, median |");
   console.log("|---|---:|---:|---:|");
-  for (const s of systems) {
+  for (const s of rows) {
+    const c = cpu.get(s) ?? [];
+    const w = wall.get(s) ?? [];
     console.log(
-      `| ${s} | ${median(cpu[s]).toFixed(0)} | ${Math.min(...cpu[s]).toFixed(0)} | ${median(wall[s]).toFixed(0)} |`,
+      `| ${s} | ${median(c).toFixed(0)} | ${Math.min(...c).toFixed(0)} | ${median(w).toFixed(0)} |`,
     );
   }
 }
