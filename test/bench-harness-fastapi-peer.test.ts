@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../bench/lib/servers/process";
-import { ROOT, tsx, waitForReady } from "./support/bench-run";
+import { ROOT, spawnLocalGateway, tsx, waitForReady } from "./support/bench-run";
 
 describe("FastAPI peer", () => {
   test("it runs the same model and tokenizer as the gateway: same labels and scores for the same sentences", async () => {
@@ -35,27 +35,15 @@ describe("FastAPI peer", () => {
       ],
       { cwd: ROOT, env: { PATH: process.env.PATH, MODEL_DIR: versionDir }, stdio: "ignore" },
     );
-    const gateway = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "gateway", "src", "main.ts")],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          LOCAL_DEV_DIR: devDir,
-          MODEL_REPOSITORY: repository,
-          // The tiny model generated here has no int8 twin; fp32 is also what the parity check compares.
-          MODEL_PRECISION: "fp32",
-          // The parity is about model and tokenizer; the learned PHI detector is scored in the deid suites.
-          DEID_MODEL: "off",
-          LOG_LEVEL: "warn",
-        },
-        stdio: "ignore",
-      },
-    );
+    const gateway = spawnLocalGateway({
+      port,
+      metricsPort,
+      devDir,
+      repository,
+      // The parity is about model and tokenizer (fp32 on both sides); the learned PHI detector is scored in the
+      // deid suites.
+      env: { DEID_MODEL: "off" },
+    });
     try {
       await waitForReady(`http://127.0.0.1:${peerPort}/healthz`);
       await waitForReady(`http://127.0.0.1:${port}/readyz`);

@@ -2,13 +2,12 @@
  * The benchmark harness (bench/) against an already running gateway (--target): client credentials are
  * exchanged for a token at the target and the deployed path is measured with it. Nothing here asserts speed.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BenchResults } from "../bench/lib/results";
 import { freePort } from "../bench/lib/servers/process";
-import { ROOT, tsx, waitForReady } from "./support/bench-run";
+import { spawnLocalGateway, tsx, waitForReady } from "./support/bench-run";
 
 describe("benchmark harness: --target against a running gateway", () => {
   test("client credentials are exchanged at <target>/oauth2/token and the deployed path is measured with the token", async () => {
@@ -23,25 +22,7 @@ describe("benchmark harness: --target against a running gateway", () => {
     const port = await freePort();
     const metricsPort = await freePort();
     const devDir = path.join(dir, "dev-keys");
-    const gateway = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "gateway", "src", "main.ts")],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          HOST: "127.0.0.1",
-          PORT: String(port),
-          METRICS_PORT: String(metricsPort),
-          LOCAL_DEV_DIR: devDir,
-          MODEL_REPOSITORY: repository,
-          // The tiny model generated here has no int8 twin; fp32 is also what the parity check compares.
-          MODEL_PRECISION: "fp32",
-          LOG_LEVEL: "warn",
-        },
-        stdio: "ignore",
-      },
-    );
+    const gateway = spawnLocalGateway({ port, metricsPort, devDir, repository });
     try {
       await waitForReady(`http://127.0.0.1:${port}/readyz`);
       const secret = readFileSync(path.join(devDir, "client-secret.txt"), "utf8").trim();
