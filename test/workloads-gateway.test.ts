@@ -4,21 +4,14 @@
  * drain, rollout order, Service, autoscaling and PDB).
  */
 import * as path from "node:path";
-import { type Built, buildWorkloads, ECR_URL } from "./support/workloads-fixture";
+import { type Built, ECR_URL } from "./support/workloads-fixture";
 import { selectorMatches } from "./support/workloads-k8s-semantics";
+import { envOf, portNumber, useBuiltWorkloads } from "./support/workloads-suite";
 
-const built: Partial<Record<"dev" | "prod", Built>> = {};
-beforeAll(async () => {
-  built.dev = await buildWorkloads("dev");
-  built.prod = await buildWorkloads("prod");
-});
+const built = useBuiltWorkloads();
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
 type Manifest = any;
-const envOf = (container: Manifest): Record<string, string> =>
-  Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
-const portNumber = (container: Manifest, name: string): number =>
-  container.ports.find((p: { name: string }) => p.name === name)?.containerPort;
 
 describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
   const b = () => built[kind] as Built;

@@ -6,25 +6,14 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { OIDC_ISSUER_HOST, OIDC_PROVIDER_ARN, parsePolicy } from "./support/pulumi-mocks";
-import {
-  ALB_HOSTNAME,
-  ALB_SUBNET_CIDRS,
-  type Built,
-  buildWorkloads,
-  CERTIFICATE_ARN,
-} from "./support/workloads-fixture";
+import { ALB_HOSTNAME, ALB_SUBNET_CIDRS, type Built, CERTIFICATE_ARN } from "./support/workloads-fixture";
 import { selectorMatches } from "./support/workloads-k8s-semantics";
+import { portNumber, useBuiltWorkloads } from "./support/workloads-suite";
 
-const built: Partial<Record<"dev" | "prod", Built>> = {};
-beforeAll(async () => {
-  built.dev = await buildWorkloads("dev");
-  built.prod = await buildWorkloads("prod");
-});
+const built = useBuiltWorkloads();
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
 type Manifest = any;
-const portNumber = (container: Manifest, name: string): number =>
-  container.ports.find((p: { name: string }) => p.name === name)?.containerPort;
 
 describe.each(["dev", "prod"] as const)("%s stack", (kind) => {
   const b = () => built[kind] as Built;

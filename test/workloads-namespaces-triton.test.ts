@@ -5,21 +5,14 @@
  */
 import { GPU_LABEL as NODE_POOL_GPU_LABEL, GPU_TAINT as NODE_POOL_GPU_TAINT } from "../components/node-pools";
 import { GPU_NODE_LABEL, GPU_TAINT } from "../components/triton";
-import { type Built, buildWorkloads, TRITON_ROLE_ARN } from "./support/workloads-fixture";
+import { type Built, TRITON_ROLE_ARN } from "./support/workloads-fixture";
 import { nodeAffinityMatches, selectorMatches, toleratesAll } from "./support/workloads-k8s-semantics";
+import { envOf, portNumber, useBuiltWorkloads } from "./support/workloads-suite";
 
-const built: Partial<Record<"dev" | "prod", Built>> = {};
-beforeAll(async () => {
-  built.dev = await buildWorkloads("dev");
-  built.prod = await buildWorkloads("prod");
-});
+const built = useBuiltWorkloads();
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form JSON
 type Manifest = any;
-const envOf = (container: Manifest): Record<string, string> =>
-  Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
-const portNumber = (container: Manifest, name: string): number =>
-  container.ports.find((p: { name: string }) => p.name === name)?.containerPort;
 
 /** The restricted Pod Security Standard, checked field by field for a pod spec. */
 function restrictedViolations(podSpec: Manifest): string[] {
