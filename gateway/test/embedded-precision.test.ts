@@ -12,21 +12,15 @@ import type { BackendConfig, Prediction } from "../src/contracts";
 import { DEFAULT_MODEL_PRECISION, type ModelPrecision } from "../src/deployment-contract";
 import { EmbeddedBackend } from "../src/inference/embedded";
 import { MODEL_FILE, MODEL_INFO_FILE, TOKENIZER_FILE } from "../src/inference/repository-layout";
+import { embeddedTestConfig } from "./support/embedded-config";
 import { TINY_MODEL_REPOSITORY } from "./support/synthetic-model";
 
 function config(
   precision: ModelPrecision | undefined,
   modelRepository = TINY_MODEL_REPOSITORY,
 ): BackendConfig {
-  return {
-    kind: "embedded",
-    modelRepository,
-    modelName: "distilbert_sst2",
-    sequenceBuckets: [16, 32, 64, 128, 256, 512],
-    batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 64 },
-    embedded: { intraOpThreads: 1, interOpThreads: 1, precision },
-    triton: { url: "http://127.0.0.1:8000", timeoutMs: 2000, retries: 0, binary: true },
-  };
+  // An unset precision stays unset: the default's own test needs it.
+  return embeddedTestConfig({ modelRepository, embedded: { precision } });
 }
 
 const TEXTS = [

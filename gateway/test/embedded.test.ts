@@ -9,28 +9,20 @@ import {
   type Prediction,
 } from "../src/contracts";
 import { EmbeddedBackend } from "../src/inference/embedded";
+import { embeddedTestConfig } from "./support/embedded-config";
 
 // The synthetic tiny DistilBERT written by `npm run setup` (scripts/setup.d/20-models.sh).
 const repoRoot = path.resolve(__dirname, "..", "..");
 const modelRepository = path.join(repoRoot, ".local", "models", "tiny");
 const versionDir = path.join(modelRepository, "distilbert_sst2", "1");
 
+// fp32 (the helper's default): these tests check exact arithmetic invariances (batching, padding) that dynamic
+// int8 quantization does not promise; embedded-precision.test.ts covers int8.
 function config(
   overrides: Partial<BackendConfig> = {},
   batching: Partial<BackendConfig["batching"]> = {},
 ): BackendConfig {
-  return {
-    kind: "embedded",
-    modelRepository,
-    modelName: "distilbert_sst2",
-    sequenceBuckets: [16, 32, 64, 128, 256, 512],
-    batching: { enabled: true, maxBatchSize: 16, maxQueueDelayMs: 2, maxQueueSize: 64, ...batching },
-    // fp32: these tests check exact arithmetic invariances (batching, padding) that dynamic int8 quantization
-    // does not promise; embedded-precision.test.ts covers int8.
-    embedded: { intraOpThreads: 1, interOpThreads: 1, precision: "fp32" },
-    triton: { url: "http://127.0.0.1:8000", timeoutMs: 2000, retries: 0, binary: true },
-    ...overrides,
-  };
+  return { ...embeddedTestConfig({ modelRepository, batching }), ...overrides };
 }
 
 const TEXTS = [

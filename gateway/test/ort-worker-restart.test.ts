@@ -7,6 +7,7 @@ import { EmbeddedBackend } from "../src/inference/embedded";
 import { OrtWorker } from "../src/inference/ort-worker";
 import { DEFAULT_RESTART_POLICY, OrtWorkerSupervisor } from "../src/inference/ort-worker-supervisor";
 import { buildTestApp } from "./support/app";
+import { embeddedTestConfig } from "./support/embedded-config";
 
 // The synthetic tiny DistilBERT written by `npm run setup` (scripts/setup.d/20-models.sh).
 const modelRepository = path.resolve(__dirname, "..", "..", ".local", "models", "tiny");
@@ -17,15 +18,7 @@ const LONG_TEXT = Array.from({ length: 700 }, (_, i) => `token${i % 50}`).join("
 const FAST_RESTART = { ...DEFAULT_RESTART_POLICY, baseDelayMs: 1, maxDelayMs: 1 };
 
 function config(): BackendConfig {
-  return {
-    kind: "embedded",
-    modelRepository,
-    modelName: "distilbert_sst2",
-    sequenceBuckets: [16, 32, 64, 128, 256, 512],
-    batching: { enabled: true, maxBatchSize: 1, maxQueueDelayMs: 0, maxQueueSize: 64 },
-    embedded: { intraOpThreads: 1, interOpThreads: 1, precision: "fp32" },
-    triton: { url: "http://127.0.0.1:8000", timeoutMs: 2000, retries: 0, binary: true },
-  };
+  return embeddedTestConfig({ modelRepository, batching: { maxBatchSize: 1, maxQueueDelayMs: 0 } });
 }
 
 /** One [1, 512] run: the fixture's thread exits on it, as a native crash or an out-of-memory kill would. */

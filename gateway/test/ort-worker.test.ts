@@ -15,6 +15,7 @@ import { buildInputTensors, predictionsFromLogits } from "../src/inference/predi
 import type { EncodedText } from "../src/inference/tokenizer";
 import { loadVersionTokenizer } from "../src/inference/version-tokenizer";
 import { buildTestApp } from "./support/app";
+import { embeddedTestConfig } from "./support/embedded-config";
 
 // The synthetic tiny DistilBERT written by `npm run setup` (scripts/setup.d/20-models.sh).
 const modelRepository = path.resolve(__dirname, "..", "..", ".local", "models", "tiny");
@@ -22,15 +23,7 @@ const DIES_ON_LONG_INPUT = path.join(__dirname, "fixtures", "ort-worker-dies-on-
 const LONG_BATCH = 16;
 
 function config(maxBatchSize: number, maxQueueDelayMs = 0): BackendConfig {
-  return {
-    kind: "embedded",
-    modelRepository,
-    modelName: "distilbert_sst2",
-    sequenceBuckets: [16, 32, 64, 128, 256, 512],
-    batching: { enabled: true, maxBatchSize, maxQueueDelayMs, maxQueueSize: 64 },
-    embedded: { intraOpThreads: 1, interOpThreads: 1, precision: "fp32" },
-    triton: { url: "http://127.0.0.1:8000", timeoutMs: 2000, retries: 0, binary: true },
-  };
+  return embeddedTestConfig({ modelRepository, batching: { maxBatchSize, maxQueueDelayMs } });
 }
 
 const TEXTS = [
