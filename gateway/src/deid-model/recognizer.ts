@@ -6,6 +6,7 @@ import { type DeidDocument, inLookalike } from "../deid/document";
 import { NAME_CUE_WORDS } from "../deid/lexicon";
 import type { AsyncRecognizer } from "../deid/recognizer";
 import type { Span } from "../deid/span";
+import { keptLearnedSpanType } from "./evidence";
 import { DEFAULT_DEID_MODEL_PATH, type DeidModel, type DeidModelOptions, loadDeidModel } from "./index";
 
 export const MODEL_RECOGNIZER_NAME = "learned-model";
@@ -60,7 +61,11 @@ export function modelRecognizer(model: DeidModel): AsyncRecognizer {
             learned: true,
           }),
         )
-        .filter((s) => s.end > s.start && LETTER_OR_DIGIT.test(doc.text.slice(s.start, s.end)));
+        .flatMap((s): Span[] => {
+          if (!(s.end > s.start && LETTER_OR_DIGIT.test(doc.text.slice(s.start, s.end)))) return [];
+          const type = keptLearnedSpanType(s.type, doc.text, s.start, s.end);
+          return type ? [{ ...s, type }] : [];
+        });
     },
   };
 }

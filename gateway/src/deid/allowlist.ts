@@ -9,7 +9,9 @@ const UNIT =
   "(?:mg\\/dL|mg\\/kg|mcg\\/kg\\/min|mcg\\/min|mg\\/hr|mL\\/hr|mL\\/min|g\\/dL|mmol\\/L|mEq\\/L|ng\\/mL|pg\\/mL|" +
   "IU\\/L|U\\/L|kg\\/m2|cells\\/uL|\\/uL|\\/mm3|mmHg|mm Hg|mg|mcg|µg|ug|kg|g|lbs?|oz|mL|ml|cc|L|units?|U|IU|" +
   "mEq|mmol|meq|cm|mm|in|ft|bpm|breaths\\/min|%|F|C|°F|°C|°|hours?|hrs?|h|minutes?|mins?|days?|weeks?|wks?|" +
-  "months?|mos?|years?|yrs?|puffs?|tabs?|tablets?|capsules?|caps?|drops?|sprays?|times|x)";
+  "months?|mos?|years?|yrs?|puffs?|tabs?|tablets?|capsules?|caps?|drops?|sprays?|times|x|" +
+  // Units written out, as dictated notes have them: "walked 150 feet", "saturating 92 percent".
+  "percent|per cent|feet|foot|inch(?:es)?|pounds?|degrees?|liters?|litres?|milligrams?|kilograms?)";
 
 /** Each source is one look-alike family; all are unioned into a single sticky-free global scan. */
 const LOOKALIKE_SOURCES = [

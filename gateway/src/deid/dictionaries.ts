@@ -1,4 +1,8 @@
-/** The Census given-name and surname lists, read from gateway/data/names once per process. */
+/**
+ * The word lists the de-identifier reads from gateway/data, once per process: the Census given names and
+ * surnames (data/names) and the English word list (data/words). Paths work from src/deid (tsx) and
+ * dist/deid (compiled).
+ */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -7,16 +11,24 @@ export interface NameDictionaries {
   last: ReadonlySet<string>;
 }
 
-let cached: NameDictionaries | undefined;
+const DATA = join(__dirname, "..", "..", "data");
 
-/** Loads gateway/data/names once; the path works from src/deid (tsx) and dist/deid (compiled). */
+function loadWords(...path: string[]): Set<string> {
+  const text = readFileSync(join(DATA, ...path), "utf8");
+  return new Set(text.split("\n").filter((w) => w.length > 1));
+}
+
+let names: NameDictionaries | undefined;
+
 export function nameDictionaries(): NameDictionaries {
-  if (cached) return cached;
-  const dir = join(__dirname, "..", "..", "data", "names");
-  const load = (file: string): Set<string> => {
-    const text = readFileSync(join(dir, file), "utf8");
-    return new Set(text.split("\n").filter((w) => w.length > 1));
-  };
-  cached = { first: load("first-names.txt"), last: load("surnames.txt") };
-  return cached;
+  names ??= { first: loadWords("names", "first-names.txt"), last: loadWords("names", "surnames.txt") };
+  return names;
+}
+
+let english: ReadonlySet<string> | undefined;
+
+/** Lower-case English words (SCOWL size 50, no proper nouns): data/words/SOURCE.md. */
+export function englishWords(): ReadonlySet<string> {
+  english ??= loadWords("words", "english.txt");
+  return english;
 }

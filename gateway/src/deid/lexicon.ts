@@ -163,3 +163,9 @@ dermatology nephrology urology orthopedics gastroenterology pulmonology endocrin
 primary care walk-in urgent outpatient inpatient family internal pain sleep wound eye dental diabetes
 anticoagulation infusion dialysis transplant rehab rehabilitation behavioral mental health
 `);
+
+/** Head words of a department or service phrase; with generic words only, the phrase names no place. */
+export const GENERIC_FACILITY_HEADS = set(`
+clinic clinics hospital center centre department dept unit units service services ward office practice
+program team floor room suite lab laboratory
+`);
