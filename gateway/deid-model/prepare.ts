@@ -1,8 +1,10 @@
 /**
  * Writes training data for the learned PHI detector: tokens -> hashed features and BIO labels, in raw arrays
  * numpy reads directly.
- *   npx tsx deid-model/prepare.ts <out-dir> corpus:<split>:<count> [negatives:<count>] [i2b2:<dir>] ...
- * Each source is the independent synthetic corpus, PHI-free clinical text (negatives.ts) or a directory of
+ *   npx tsx deid-model/prepare.ts <out-dir> corpus:<split>:<count> [negatives:<count>] [icd10cm[:<count>]]
+ *     [i2b2:<dir>] ...
+ * Each source is the independent synthetic corpus, PHI-free clinical text (negatives.ts, or problem lists
+ * from ICD-10-CM chapters A-N: icd-negatives.ts) or a directory of
  * i2b2 2014 XML files (a hospital's own labelled notes). Writes features.i32 ([tokens x FEATURES_PER_TOKEN], little-endian int32), labels.u8,
  * docs.i32 (token offset where each note starts, plus the total) and meta.json. Prints counts only, no text.
  */
@@ -14,6 +16,7 @@ import { labelTokens, MODEL_LABELS } from "../src/deid-model/labels";
 import { parseI2b2 } from "../test/fixtures/deid/i2b2";
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { isIndependentSplit } from "../test/fixtures/deid-independent/rng";
+import { icdNegativeNotes, SHIPPED_ICD_NEGATIVES } from "./icd-negatives";
 import { negativeNotes } from "./negatives";
 
 export interface TrainingNote {
@@ -36,9 +39,11 @@ export function loadSource(source: string): TrainingNote[] {
   if (kind === "corpus" && a && isIndependentSplit(a) && Number(b) > 0)
     return generateIndependentCorpus(a, Number(b));
   if (kind === "negatives" && Number(a) > 0) return negativeNotes(Number(a));
+  if (kind === "icd10cm" && a === undefined) return icdNegativeNotes(SHIPPED_ICD_NEGATIVES);
+  if (kind === "icd10cm" && Number(a) > 0) return icdNegativeNotes(Number(a));
   if (kind === "i2b2" && a) return readI2b2Dir(source.slice("i2b2:".length));
   throw new Error(
-    `prepare: source "${source}" must be corpus:<train|dev|test>:<count>, negatives:<count> or i2b2:<directory>`,
+    `prepare: source "${source}" must be corpus:<train|dev|test>:<count>, negatives:<count>, icd10cm[:<count>] or i2b2:<directory>`,
   );
 }
 

@@ -1,7 +1,7 @@
 /**
  * Retrains the learned PHI detector on a hospital's own labelled notes (i2b2 2014 XML) and compares the
  * committed model with the retrained one on notes of that hospital that training never saw.
- *   npm run deid-model:retrain -w gateway -- <dir of i2b2 XML> [--out <dir>] [--synthetic 2700] [--negatives 0] [--epochs 6]
+ *   npm run deid-model:retrain -w gateway -- <dir of i2b2 XML> [--out <dir>] [--synthetic 2700] [--negatives 0] [--icd 8000] [--epochs 6]
  * Every fifth note (by file name) is held out for the comparison; the rest is added to the synthetic training
  * split. Writes <out>/model.onnx, metrics.json and compare.json and prints the before/after table; the
  * committed model is not touched (copy the new one over gateway/deid-model/model.onnx to adopt it).
@@ -15,6 +15,7 @@ import { DEFAULT_DEID_MODEL_PATH, loadDeidModel } from "../src/deid-model/index"
 import { PROJECT_ROOT } from "../src/inference/repository-layout";
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { type Score, type ScoredNote, type ScoredSpan, score } from "../test/fixtures/deid-independent/score";
+import { icdNegativeNotes, SHIPPED_ICD_NEGATIVES } from "./icd-negatives";
 import { negativeNotes } from "./negatives";
 import { readI2b2Dir, type TrainingNote, writeTrainingData } from "./prepare";
 
@@ -39,7 +40,7 @@ export async function retrain(args: string[]): Promise<{ before: Score; after: S
   const dir = args.find((a, i) => !a.startsWith("--") && !args[i - 1]?.startsWith("--"));
   if (!dir)
     throw new Error(
-      "usage: deid-model/retrain.ts <dir of i2b2 XML> [--out <dir>] [--synthetic N] [--negatives N] [--epochs E]",
+      "usage: deid-model/retrain.ts <dir of i2b2 XML> [--out <dir>] [--synthetic N] [--negatives N] [--icd N] [--epochs E]",
     );
   const outIndex = args.indexOf("--out");
   const out = resolve(
@@ -48,6 +49,8 @@ export async function retrain(args: string[]): Promise<{ before: Score; after: S
   const synthetic = option(args, "synthetic", 2700);
   // PHI-free documents (negatives.ts) beside the notes: none in the committed model's recipe (build.sh).
   const negatives = option(args, "negatives", 0);
+  // ICD-10-CM problem lists (icd-negatives.ts): as many as the committed model's recipe, unless told.
+  const icd = option(args, "icd", SHIPPED_ICD_NEGATIVES);
   const epochs = option(args, "epochs", 6);
   if (!existsSync(PYTHON)) throw new Error(`retrain: ${PYTHON} missing; run npm run setup first`);
   const hospital: TrainingNote[] = readI2b2Dir(dir);
@@ -61,6 +64,7 @@ export async function retrain(args: string[]): Promise<{ before: Score; after: S
   const trainNotes = [
     ...(synthetic > 0 ? generateIndependentCorpus("train", synthetic) : []),
     ...(negatives > 0 ? negativeNotes(negatives) : []),
+    ...(icd > 0 ? icdNegativeNotes(icd) : []),
     ...Array.from({ length: repeat }, () => train).flat(),
   ];
   if (trainNotes.length === 0)

@@ -8,7 +8,7 @@ import { DEFAULT_DEID_MODEL_PATH, loadDeidModel } from "../src/deid-model/index"
 import { generateIndependentCorpus } from "../test/fixtures/deid-independent/corpus";
 import { type ScoredSpan, score } from "../test/fixtures/deid-independent/score";
 
-const THRESHOLDS = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
+const THRESHOLDS = [0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995];
 
 async function main(): Promise<void> {
   const path =

@@ -14,7 +14,20 @@ describe("retraining the learned detector on i2b2 XML notes", () => {
     const out = mkdtempSync(join(tmpdir(), "deid-retrain-"));
     const run = spawnSync(
       process.execPath,
-      ["--import", "tsx", RETRAIN, SAMPLE_DIR, "--out", out, "--synthetic", "30", "--epochs", "1"],
+      [
+        "--import",
+        "tsx",
+        RETRAIN,
+        SAMPLE_DIR,
+        "--out",
+        out,
+        "--synthetic",
+        "30",
+        "--icd",
+        "20",
+        "--epochs",
+        "1",
+      ],
       { encoding: "utf8" },
     );
     assert.equal(run.status, 0, run.stderr);
