@@ -84,6 +84,15 @@ test("panels have unique ids and every query uses the dashboard's Prometheus dat
   }
 });
 
+test("no two panels overlap on the grid", () => {
+  const overlaps = (a: Panel["gridPos"], b: Panel["gridPos"]) =>
+    a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+  const clashes = panels.flatMap((a, i) =>
+    panels.slice(i + 1).flatMap((b) => (overlaps(a.gridPos, b.gridPos) ? [`${a.title} / ${b.title}`] : [])),
+  );
+  expect(clashes).toEqual([]);
+});
+
 test("p50 and p95 latency come from histogram_quantile over the gateway's request histogram", () => {
   const [p50, p95] = exprs("Request latency p50 / p95");
   expect(p50).toMatch(
@@ -112,6 +121,16 @@ test("queue time is Triton's cumulative queue microseconds per successful reques
 
 test("GPU utilisation comes from Triton's nv_gpu_utilization", () => {
   expect(exprs("GPU utilisation")[0]).toContain("nv_gpu_utilization");
+});
+
+test("the admission correction panel shows the factor admission multiplies its estimate by", () => {
+  expect(exprs("Admission correction")).toEqual(["max(gateway_admission_correction_ratio)"]);
+});
+
+test("worker restarts are the increase of the restart counter by outcome (restarted, gave_up)", () => {
+  expect(exprs("Inference worker restarts")[0]).toMatch(
+    /^sum by \(outcome\) \(increase\(gateway_backend_worker_restarts_total\[\$__rate_interval\]\)\)$/,
+  );
 });
 
 test("every gateway_* metric on the dashboard is registered by the gateway", () => {

@@ -3,7 +3,13 @@ import type { InferenceBackend } from "./contracts";
 import { createBackend } from "./inference/index";
 import { ensureLocalDevFiles, readLocalDevClientSecret } from "./local-dev";
 import type { createLogger } from "./logger";
-import { batchObserver, type GatewayMetrics, recordModelInfo, sojournObserver } from "./metrics";
+import {
+  batchObserver,
+  type GatewayMetrics,
+  recordModelInfo,
+  sojournObserver,
+  workerRestartObserver,
+} from "./metrics";
 import type { TokenSigner } from "./oauth/signer";
 import { runGatewayProcess } from "./wiring";
 
@@ -19,6 +25,7 @@ async function main(): Promise<void> {
       logger: log.child({ component: "inference" }),
       onBatch: batchObserver(metrics),
       onSojourn: sojournObserver(metrics),
+      onWorkerRestart: workerRestartObserver(metrics),
     });
     return backend;
   });

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { ModelInfo } from "./contracts";
+import { WORKER_RESTART_OUTCOMES, type WorkerRestartOutcome } from "./inference/ort-worker-supervisor";
 
 /**
  * Prometheus metrics, on their own registry so tests can build several apps in one process. Label values
@@ -30,6 +31,8 @@ export interface GatewayMetrics {
   /** Admission's measured time per text, the basis of its wait estimate. */
   admissionServiceTime: Gauge;
   admissionCorrection: Gauge;
+  /** The embedded backend's crashed inference workers, by outcome (WORKER_RESTART_OUTCOMES). */
+  workerRestarts: Counter<"outcome">;
   phiEntities: Counter<"type">;
   tokensIssued: Counter<"outcome">;
   /** 1 for the model the backend serves: name, version, precision (MODEL_PRECISION; "server" for Triton). */
@@ -44,6 +47,15 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const samplers: Array<() => void> = [];
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+  const workerRestarts = new Counter({
+    name: "gateway_backend_worker_restarts_total",
+    help: "Crashed embedded inference workers, by outcome: restarted (a new worker serves) or gave_up (/healthz fails)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  // Exported at 0 from the start: increase() over a series whose first sample is already 1 reads 0, so the
+  // first restart of a pod would never alert.
+  for (const outcome of WORKER_RESTART_OUTCOMES) workerRestarts.inc({ outcome }, 0);
   return {
     registry,
     requests: new Counter({
@@ -144,6 +156,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
       help: "Factor admission multiplies its estimate by after admitted requests ran out of budget (1 = none lately)",
       registers: [registry],
     }),
+    workerRestarts,
     phiEntities: new Counter({
       name: "gateway_phi_entities_total",
       help: "PHI entities removed, by identifier type",
@@ -178,6 +191,11 @@ export function sojournObserver(metrics: GatewayMetrics): (waitedMs: number) => 
 /** The backend's onBatch hook: one observation per batch sent to the model. */
 export function batchObserver(metrics: GatewayMetrics): (size: number, bucket: number) => void {
   return (size, bucket) => metrics.batchSize.observe({ sequence_bucket: String(bucket) }, size);
+}
+
+/** The embedded backend's onWorkerRestart hook: one count per crashed worker, by what became of it. */
+export function workerRestartObserver(metrics: GatewayMetrics): (outcome: WorkerRestartOutcome) => void {
+  return (outcome) => metrics.workerRestarts.inc({ outcome });
 }
 
 /** Publishes the loaded model as gateway_model_info once the backend has started. */

@@ -6,6 +6,7 @@ import { type BackendConfig, BackendUnavailableError } from "../src/contracts";
 import { EmbeddedBackend } from "../src/inference/embedded";
 import { OrtWorker } from "../src/inference/ort-worker";
 import { DEFAULT_RESTART_POLICY, OrtWorkerSupervisor } from "../src/inference/ort-worker-supervisor";
+import { createMetrics, workerRestartObserver } from "../src/metrics";
 import { buildTestApp } from "./support/app";
 import { embeddedTestConfig } from "./support/embedded-config";
 
@@ -24,6 +25,13 @@ function config(): BackendConfig {
 /** One [1, 512] run: the fixture's thread exits on it, as a native crash or an out-of-memory kill would. */
 function crash(worker: OrtWorker): Promise<unknown> {
   return worker.run(new BigInt64Array(512), new BigInt64Array(512), 1, 512).catch((err: unknown) => err);
+}
+
+/** The restart counter's sample for one outcome, as Prometheus would scrape it. */
+async function restartsReported(metrics: ReturnType<typeof createMetrics>, outcome: string): Promise<string> {
+  const prefix = `gateway_backend_worker_restarts_total{outcome="${outcome}"} `;
+  const line = (await metrics.registry.metrics()).split("\n").find((l) => l.startsWith(prefix));
+  return line?.slice(prefix.length) ?? "absent";
 }
 
 async function until(done: () => boolean | Promise<boolean>): Promise<void> {
@@ -127,6 +135,38 @@ describe("a crashed ONNX Runtime worker thread (real worker, made to exit)", { t
       const liveness = await request(t.app).get("/healthz").expect(503);
       assert.equal(liveness.body.type, "urn:clinical-inference:problem:backend-unavailable");
       await request(t.app).get("/readyz").expect(503);
+    } finally {
+      await backend.close();
+    }
+  });
+
+  test("gateway_backend_worker_restarts_total counts a killed worker as restarted once a new one serves, and as gave_up once restarts are exhausted", async () => {
+    // The gateway's metrics are wired to the backend as main.ts wires them; the app's own registry is not read.
+    const metrics = createMetrics({ defaultMetrics: false });
+    const backend = new EmbeddedBackend(config(), {
+      workerEntry: DIES_ON_LONG_INPUT,
+      restartPolicy: { ...FAST_RESTART, maxRestarts: 1 },
+      onWorkerRestart: workerRestartObserver(metrics),
+    });
+    await backend.start();
+    const t = await buildTestApp({ backend });
+    const kill = async () =>
+      request(t.app)
+        .post("/v1/sentiment")
+        .set("Authorization", `Bearer ${await t.keys.mint()}`)
+        .send({ text: LONG_TEXT })
+        .expect(503);
+    try {
+      assert.equal(await restartsReported(metrics, "restarted"), "0", "exported before any crash");
+      assert.equal(await restartsReported(metrics, "gave_up"), "0");
+      await kill();
+      await until(async () => (await request(t.app).get("/readyz")).status === 200);
+      assert.equal(await restartsReported(metrics, "restarted"), "1");
+      assert.equal(await restartsReported(metrics, "gave_up"), "0");
+      await kill();
+      await request(t.app).get("/healthz").expect(503);
+      assert.equal(await restartsReported(metrics, "restarted"), "1", "giving up is not a restart");
+      assert.equal(await restartsReported(metrics, "gave_up"), "1");
     } finally {
       await backend.close();
     }

@@ -19,7 +19,7 @@ import { DEFAULT_MODEL_PRECISION, GATEWAY_ENV } from "../deployment-contract";
 import { DynamicBatcher } from "./batcher";
 import { contractMismatches } from "./model-contract";
 import { ORT_WORKER_ENTRY, OrtWorker } from "./ort-worker";
-import { OrtWorkerSupervisor, type RestartPolicy } from "./ort-worker-supervisor";
+import { OrtWorkerSupervisor, type RestartPolicy, type WorkerRestartOutcome } from "./ort-worker-supervisor";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
 import { MODEL_FILES } from "./repository-layout";
 import { StartOnce } from "./start-once";
@@ -39,6 +39,8 @@ export interface EmbeddedOptions {
   workerEntry?: string;
   /** How a crashed worker is restarted (DEFAULT_RESTART_POLICY unless a test needs it faster). */
   restartPolicy?: RestartPolicy;
+  /** Called once per crashed worker: a new one serves, or the supervisor gave up (/healthz now fails). */
+  onWorkerRestart?: (outcome: WorkerRestartOutcome) => void;
 }
 
 export class EmbeddedBackend implements InferenceBackend {
@@ -111,11 +113,18 @@ export class EmbeddedBackend implements InferenceBackend {
             throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
           }
         },
-        onCrash: (reason, restartInMs) =>
-          restartInMs === undefined
-            ? logger?.fatal({ reason }, "embedded inference worker crashed too often; /healthz now fails")
-            : logger?.error({ reason, restartInMs }, "embedded inference worker stopped; restarting"),
-        onRestarted: (restarts) => logger?.warn({ restarts }, "embedded inference worker restarted"),
+        onCrash: (reason, restartInMs) => {
+          if (restartInMs === undefined) {
+            logger?.fatal({ reason }, "embedded inference worker crashed too often; /healthz now fails");
+            this.options.onWorkerRestart?.("gave_up");
+          } else {
+            logger?.error({ reason, restartInMs }, "embedded inference worker stopped; restarting");
+          }
+        },
+        onRestarted: (restarts) => {
+          logger?.warn({ restarts }, "embedded inference worker restarted");
+          this.options.onWorkerRestart?.("restarted");
+        },
       },
       this.options.restartPolicy,
     );

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { BackendConfig, InferenceBackend } from "../contracts";
 import { EmbeddedBackend } from "./embedded";
+import type { WorkerRestartOutcome } from "./ort-worker-supervisor";
 import { TritonBackend } from "./triton";
 
 export interface BackendHooks {
@@ -10,6 +11,8 @@ export interface BackendHooks {
   onBatch?: (size: number, bucket: number) => void;
   /** Called per text as it leaves the gateway's batching queue for the model, with its wait (ms). */
   onSojourn?: (waitedMs: number) => void;
+  /** Embedded only: called once per crashed inference worker, with what became of it. */
+  onWorkerRestart?: (outcome: WorkerRestartOutcome) => void;
 }
 
 export function createBackend(config: BackendConfig, hooks: BackendHooks = {}): InferenceBackend {
@@ -19,6 +22,7 @@ export function createBackend(config: BackendConfig, hooks: BackendHooks = {}): 
         logger: hooks.logger,
         onBatch: hooks.onBatch,
         onSojourn: hooks.onSojourn,
+        onWorkerRestart: hooks.onWorkerRestart,
       });
     case "triton":
       return new TritonBackend(config, { logger: hooks.logger, onBatch: hooks.onBatch });

@@ -26,6 +26,13 @@ export const DEFAULT_RESTART_POLICY: RestartPolicy = {
   maxDelayMs: 5_000,
 };
 
+/**
+ * What became of a crashed worker: a new one serves (`restarted`), or the supervisor stopped restarting
+ * (`gave_up`, /healthz fails). The fixed label values of gateway_backend_worker_restarts_total.
+ */
+export const WORKER_RESTART_OUTCOMES = ["restarted", "gave_up"] as const;
+export type WorkerRestartOutcome = (typeof WORKER_RESTART_OUTCOMES)[number];
+
 export interface SupervisorHooks {
   /** Opens one worker; it must call `onStopped` when its thread ends for any reason other than close(). */
   open(onStopped: (reason: string) => void): Promise<OrtWorker>;
