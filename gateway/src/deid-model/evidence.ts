@@ -48,6 +48,9 @@ const NUMBERED: ReadonlySet<PhiType> = new Set<PhiType>([
 /** Types a measured decimal ("11.2", "1.3") is never: a date written d.m needs its year to be one. */
 const NOT_A_DECIMAL: ReadonlySet<PhiType> = new Set<PhiType>(["DATE", "AGE", "PHONE", "FAX", "ZIP"]);
 
+/** The types `hasTypeEvidence` holds to a shape; names, places and addresses have none. */
+const SHAPED: ReadonlySet<PhiType> = new Set<PhiType>([...NUMBERED, ...NOT_A_DECIMAL, "EMAIL", "URL"]);
+
 /** A URL has characters on both sides of a dot, slash or colon ("portal.example.org", "host/path"). */
 const URL_SHAPE = /[\p{L}\p{N}][./:@][\p{L}\p{N}]/u;
 
@@ -89,9 +92,10 @@ function namesAMonth(s: string): boolean {
 
 /** True when `text[start, end)` can be a value of `type`; false when it lacks what every such value has. */
 export function hasTypeEvidence(type: PhiType, text: string, start: number, end: number): boolean {
+  if (!SHAPED.has(type)) return true;
   const s = text.slice(start, end);
   if (NUMBERED.has(type) && !DIGIT.test(s)) return false;
-  if (type === "DATE" && !namesAMonth(s) && !DATE_DIGITS.test(s)) return false;
+  if (type === "DATE" && !DATE_DIGITS.test(s) && !namesAMonth(s)) return false;
   if (type === "AGE" && ageUnder90(s)) return false;
   if (type === "EMAIL" && !s.includes("@")) return false;
   if (type === "URL" && !(URL_SHAPE.test(s) && LETTER.test(s))) return false;
@@ -122,8 +126,8 @@ export function learnedSpanType(
 }
 
 const NAME_OR_PLACE: ReadonlySet<PhiType> = new Set<PhiType>(["NAME", "CITY", "LOCATION"]);
-/** What may sit between an eponym and its head word: "'s", a hyphen, spaces. */
-const EPONYM_JOIN = /^(?:['’]s)?[\s-]{0,3}(\p{L}+)/u;
+/** What may sit between an eponym and its head word: "'s", a hyphen, spaces; read where the span ends. */
+const EPONYM_JOIN = /(?:['’]s)?[\s-]{0,3}(\p{L}+)/uy;
 
 function words(s: string): string[] {
   return [...s.matchAll(WORD)].map((m) => m[0].toLowerCase());
@@ -131,10 +135,12 @@ function words(s: string): string[] {
 
 /** "Hodgkin" in "Hodgkin lymphoma", "Down" in "Down syndrome": eponyms only, then a clinical head word. */
 function eponymTerm(text: string, start: number, end: number): boolean {
+  // The head word is the rarer condition and the cheaper test: most names are followed by none.
+  EPONYM_JOIN.lastIndex = end;
+  const head = EPONYM_JOIN.exec(text)?.[1];
+  if (head === undefined || !EPONYM_HEADS.has(head.toLowerCase())) return false;
   const ws = words(text.slice(start, end)).filter((w) => w !== "s");
-  if (ws.length === 0 || !ws.every((w) => EPONYMS.has(w))) return false;
-  const head = EPONYM_JOIN.exec(text.slice(end, end + 40))?.[1];
-  return head !== undefined && EPONYM_HEADS.has(head.toLowerCase());
+  return ws.length > 0 && ws.every((w) => EPONYMS.has(w));
 }
 
 const inNameLists = (w: string): boolean => {
