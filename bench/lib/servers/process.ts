@@ -127,10 +127,16 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   );
 }
 
+/** BENCH_CPU_PROFILE_DIR: each Node server writes a V8 CPU profile there when it exits (to find hot spots). */
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Node running a TypeScript entry point through tsx, as `npm start` does. */
 export const nodeWithTsx = (script: string) => ({
   command: process.execPath,
-  args: ["--import", "tsx", script],
+  args: [...profileArgs(), "--import", "tsx", script],
 });
 
 export function baseProcessEnv(): Record<string, string | undefined> {
