@@ -1,11 +1,15 @@
 /**
  * De-identification throughput on synthetic clinical notes of typical length.
  *   npm run bench:deid -w gateway [-- --notes 2000]
- * Reports notes/s and µs per 100 word tokens (a token = a run of letters or digits) for detection alone and
- * for detection + rewriting with two operator sets, plus the machine it ran on. Single-threaded, in-process.
+ * Reports notes/s and µs per 100 word tokens (a token = a run of letters or digits) for the rules' detection
+ * alone, for detection + rewriting with two operator sets, and for the served de-identifier (rules + learned
+ * model, what the gateway runs: the speed budget of issue 12 is on that row), plus the machine it ran on.
+ * Single-threaded, in-process; CPU counts every thread of this process, ONNX Runtime's included.
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { createDeidentifier, detect } from "../src/deid/index";
+import { loadServedDeidentifier } from "../src/deid-model/deidentifier";
+import { DEFAULT_DEID_MODEL_PATH } from "../src/deid-model/paths";
 import { generateCorpus } from "../test/fixtures/deid/generator";
 import { main as comparePeers } from "./deid-peers";
 
@@ -56,15 +60,20 @@ interface Row {
   cpuUsPer100Tokens: number;
 }
 
-function measure(workload: string, docsName: string, docs: string[], run: (t: string) => unknown): Row {
+async function measure(
+  workload: string,
+  docsName: string,
+  docs: string[],
+  run: (t: string) => unknown,
+): Promise<Row> {
   const tokens = docs.map(countTokens);
-  for (let i = 0; i < 1000; i++) run(docs[i % docs.length] as string); // warm-up: let the JIT optimise first
+  for (let i = 0; i < 1000; i++) await run(docs[i % docs.length] as string); // warm-up: let the JIT optimise first
   let totalTokens = 0;
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < NOTES; i++) {
     const k = i % docs.length;
-    run(docs[k] as string);
+    await run(docs[k] as string);
     totalTokens += tokens[k] as number;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -81,34 +90,48 @@ function measure(workload: string, docsName: string, docs: string[], run: (t: st
   };
 }
 
-const rows: Row[] = [
-  measure("detect only", "single note", single, (t) => detect(t)),
-  measure("deidentify, replace", "single note", single, (t) => replace.deidentify(t)),
-  measure("deidentify, shift+surrogate+hash, strict", "single note", single, (t) => mixed.deidentify(t)),
-  measure("deidentify, replace", "3 notes joined", triple, (t) => replace.deidentify(t)),
-];
-
-const cpu = cpus()[0];
-console.log(`# De-identification benchmark (${new Date().toISOString()})\n`);
-console.log(
-  `Machine: ${cpu?.model ?? "unknown CPU"}, ${cpus().length} logical CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
-    `Node ${process.version}, load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}; ${NOTES} documents per row, single thread.\n`,
-);
-console.log(
-  "| workload | documents | avg tokens | notes/s (wall) | µs per 100 tokens (wall) | µs per 100 tokens (CPU) |",
-);
-console.log("|---|---|---:|---:|---:|---:|");
-for (const r of rows) {
-  console.log(
-    `| ${r.workload} | ${r.docs} | ${r.avgTokens} | ${r.notesPerSecond} | ${r.usPer100Tokens} | ${r.cpuUsPer100Tokens} |`,
+async function main(): Promise<void> {
+  const served = await loadServedDeidentifier(
+    { operators: {}, defaultOperator: "replace", strict: false, key, maxShiftDays: 365 },
+    { kind: "file", path: DEFAULT_DEID_MODEL_PATH },
   );
+  const rows: Row[] = [
+    await measure("rules: detect only", "single note", single, (t) => detect(t)),
+    await measure("rules: deidentify, replace", "single note", single, (t) => replace.deidentify(t)),
+    await measure("rules: deidentify, shift+surrogate+hash, strict", "single note", single, (t) =>
+      mixed.deidentify(t),
+    ),
+    await measure("rules: deidentify, replace", "3 notes joined", triple, (t) => replace.deidentify(t)),
+    await measure("served (rules + model): deidentify, replace", "single note", single, (t) =>
+      served.deidentifyAsync(t),
+    ),
+  ];
+  await served.close();
+
+  const cpu = cpus()[0];
+  console.log(`# De-identification benchmark (${new Date().toISOString()})\n`);
+  console.log(
+    `Machine: ${cpu?.model ?? "unknown CPU"}, ${cpus().length} logical CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ` +
+      `Node ${process.version}, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}; ${NOTES} documents per row, single thread.\n`,
+  );
+  console.log(
+    "| workload | documents | avg tokens | notes/s (wall) | µs per 100 tokens (wall) | µs per 100 tokens (CPU) |",
+  );
+  console.log("|---|---|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.workload} | ${r.docs} | ${r.avgTokens} | ${r.notesPerSecond} | ${r.usPer100Tokens} | ${r.cpuUsPer100Tokens} |`,
+    );
+  }
 }
 
 // Then the side-by-side comparison on the independent corpus: rules, learned model, Presidio, philter-lite,
 // scrubadub (bench/deid-peers.ts; --splits, --peer-splits, --peers, --split-notes).
-comparePeers().catch((err: unknown) => {
-  console.error(`bench:deid peers: ${(err as Error).message}`);
-  process.exit(1);
-});
+main()
+  .then(() => comparePeers())
+  .catch((err: unknown) => {
+    console.error(`bench:deid: ${(err as Error).message}`);
+    process.exit(1);
+  });
