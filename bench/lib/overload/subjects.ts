@@ -4,6 +4,7 @@
  * carries the rendered config's queue policy. Triton listens on ports chosen here, so a killed Triton can be
  * restarted where the gateway still points.
  */
+
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { type ModelPrecision, REQUEST_DEADLINE } from "../../../gateway/src/deployment-contract";
@@ -12,6 +13,7 @@ import { SequenceTokenizer } from "../../../gateway/src/inference/tokenizer";
 import { generateModel } from "../../../triton-models/tools/generate-model";
 import { DEFAULT_MAX_QUEUE_SIZE, DEFAULT_QUEUE_TIMEOUT_US } from "../../../triton-models/tools/render-config";
 import { DEFAULT_BUCKETS, DEFAULT_MODEL_REPOSITORY, REPO_ROOT } from "../bench";
+import { ensureInt8 } from "../ceiling-run";
 import { MODEL_NAME } from "../model-setup";
 import type { Progress } from "../progress";
 import { createLocalContext, type LocalContext } from "../servers/context";
@@ -43,6 +45,8 @@ export async function overloadContext(
     progress.status("generating the synthetic full-size model");
     generateModel({ size: "base", outDir: versionDir });
   }
+  // The embedded case serves int8 by default, like the product: a fresh machine has only the fp32 file yet.
+  ensureInt8(REPO_ROOT, versionDir, progress);
   const artifacts = loadModelArtifacts(repository, MODEL_NAME, undefined, { requireModelFile: true });
   const buckets = DEFAULT_BUCKETS.filter((b) => b <= artifacts.info.maxSequenceLength);
   const tokenizer = new SequenceTokenizer(artifacts.tokenizerJson, artifacts.tokenizerConfig, buckets);
