@@ -97,7 +97,7 @@ describe("embedded backend precision (tiny synthetic model)", () => {
     const missing = new EmbeddedBackend(config("int8", scratch));
     await assert.rejects(
       missing.start(),
-      /MODEL_PRECISION=int8 needs .*model\.int8\.onnx, which is missing: run .*ensure-base-model\.sh.*MODEL_PRECISION=fp32/,
+      /MODEL_PRECISION=int8 needs .*model\.int8\.onnx, which is missing: run .*quantize-version\.sh \S+.*MODEL_PRECISION=fp32/,
     );
     const fallback = new EmbeddedBackend(config("fp32", scratch));
     await fallback.start();

@@ -72,7 +72,7 @@ export class EmbeddedBackend implements InferenceBackend {
     if (!existsSync(modelPath)) {
       throw new Error(
         `${GATEWAY_ENV.MODEL_PRECISION}=${precision} needs ${modelPath}, which is missing: run ` +
-          "`bash triton-models/tools/ensure-base-model.sh` (it quantizes model.onnx) or set " +
+          `\`bash triton-models/tools/quantize-version.sh ${path.dirname(modelPath)}\` (it quantizes model.onnx) or set ` +
           `${GATEWAY_ENV.MODEL_PRECISION}=fp32`,
       );
     }
