@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import type { PhiType } from "../src/contracts";
-import { defaultRegistry, detectAsync } from "../src/deid/detect";
-import type { RecognizerRegistry } from "../src/deid/recognizer";
+import { detectAsync } from "../src/deid/detect";
 import { keptLearnedSpanType } from "../src/deid-model/evidence";
-import { loadModelRecognizer } from "../src/deid-model/recognizer";
+import { useModelRegistry } from "./support/model-registry";
 
 /** The kept type of the learned span `type` over the first occurrence of `part` in `text`. */
 function kept(type: PhiType, text: string, part: string): PhiType | undefined {
@@ -97,17 +96,10 @@ describe("what a learned span must contain to be kept", () => {
 });
 
 describe("the served detector on plain clinical sentences", () => {
-  let registry: RecognizerRegistry;
-  let close: () => Promise<void>;
-  before(async () => {
-    const recognizer = await loadModelRecognizer();
-    close = recognizer.close;
-    registry = defaultRegistry().add(recognizer);
-  });
-  after(() => close());
+  const registry = useModelRegistry();
 
   const taken = async (text: string): Promise<string[]> =>
-    (await detectAsync(text, {}, registry)).map((s) => text.slice(s.start, s.end));
+    (await detectAsync(text, {}, registry())).map((s) => text.slice(s.start, s.end));
 
   const plain: ReadonlyArray<[text: string, word: string]> = [
     ["Patient denies fever, chills, cough, or dysuria.", "fever"],
