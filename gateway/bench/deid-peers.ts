@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { DEID_VENV_PYTHON } from "../deid-model/venv";
 import { PHI_TYPES, type PhiEntity } from "../src/contracts";
 import { defaultRegistry, detectAsync } from "../src/deid/detect";
 import { detect } from "../src/deid/index";
@@ -24,7 +25,6 @@ import type { IndependentNote } from "../test/fixtures/deid-independent/note";
 import { type IndependentSplit, isIndependentSplit } from "../test/fixtures/deid-independent/rng";
 import { type Score, type ScoredSpan, score } from "../test/fixtures/deid-independent/score";
 
-export const DEID_VENV_PYTHON = join(PROJECT_ROOT, ".local", "deid-venv", "bin", "python");
 const RUNNER = join(__dirname, "deid-peers", "run_peers.py");
 const WORK = join(PROJECT_ROOT, ".local", "deid-bench");
 const PEERS = ["presidio", "philter", "scrubadub"] as const;

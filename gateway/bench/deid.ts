@@ -7,6 +7,7 @@
  * Single-threaded, in-process; CPU counts every thread of this process, ONNX Runtime's included.
  */
 import { cpus, loadavg, totalmem } from "node:os";
+import type { DeidConfig } from "../src/contracts";
 import { createDeidentifier, detect } from "../src/deid/index";
 import { loadServedDeidentifier } from "../src/deid-model/deidentifier";
 import { DEFAULT_DEID_MODEL_PATH } from "../src/deid-model/paths";
@@ -36,13 +37,15 @@ const triple = single.slice(0, 300).reduce<string[]>((docs, t, i) => {
 }, []);
 
 const key = new Uint8Array(32).fill(11);
-const replace = createDeidentifier({
+/** Every identifier replaced by its type: the rules-only rows and the served row rewrite text the same way. */
+const REPLACE_ALL: DeidConfig = {
   operators: {},
   defaultOperator: "replace",
   strict: false,
   key,
   maxShiftDays: 365,
-});
+};
+const replace = createDeidentifier(REPLACE_ALL);
 const mixed = createDeidentifier({
   operators: { DATE: "shift", NAME: "surrogate", SSN: "hash", MRN: "hash" },
   defaultOperator: "replace",
@@ -91,10 +94,7 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const served = await loadServedDeidentifier(
-    { operators: {}, defaultOperator: "replace", strict: false, key, maxShiftDays: 365 },
-    { kind: "file", path: DEFAULT_DEID_MODEL_PATH },
-  );
+  const served = await loadServedDeidentifier(REPLACE_ALL, { kind: "file", path: DEFAULT_DEID_MODEL_PATH });
   const rows: Row[] = [
     await measure("rules: detect only", "single note", single, (t) => detect(t)),
     await measure("rules: deidentify, replace", "single note", single, (t) => replace.deidentify(t)),

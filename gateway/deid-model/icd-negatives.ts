@@ -15,9 +15,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../src/inference/repository-layout";
 import { Gen, prng } from "../test/fixtures/deid/generator/random";
 import type { TrainingNote } from "./prepare";
+import { DEID_VENV } from "./venv";
 
 /** First letters of the codes that training may read; the other chapters are the held-out evaluation. */
 export const ICD_TRAINING_CHAPTERS = /^[A-N]/;
@@ -35,8 +35,8 @@ const ENTITIES: Record<string, string> = {
 };
 
 /** The tabular XML in the deid venv; throws naming the setup step when it is not installed. */
-export function icdTabularXml(root: string = PROJECT_ROOT): string {
-  const lib = join(root, ".local", "deid-venv", "lib");
+export function icdTabularXml(venv: string = DEID_VENV): string {
+  const lib = join(venv, "lib");
   const python = existsSync(lib) ? readdirSync(lib).find((d) => d.startsWith("python")) : undefined;
   const data = python ? join(lib, python, "site-packages", "simple_icd_10_cm", "data") : "";
   const file =

@@ -18,8 +18,7 @@ import { type Score, type ScoredNote, type ScoredSpan, score } from "../test/fix
 import { icdNegativeNotes, SHIPPED_ICD_NEGATIVES } from "./icd-negatives";
 import { negativeNotes } from "./negatives";
 import { readI2b2Dir, type TrainingNote, writeTrainingData } from "./prepare";
-
-const PYTHON = join(PROJECT_ROOT, ".local", "deid-venv", "bin", "python");
+import { DEID_VENV_PYTHON as PYTHON } from "./venv";
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
