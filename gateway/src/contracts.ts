@@ -182,6 +182,7 @@ export interface BackendConfig {
     maxQueueSize: number;
   };
   /** `precision`: MODEL_PRECISION; parseConfig always sets it, hand-built configs get DEFAULT_MODEL_PRECISION. */
-  embedded: { intraOpThreads: number; interOpThreads: number; precision?: ModelPrecision };
+  /** `sessions`: ORT_SESSIONS, worker threads each with its own session (1 when a hand-built config omits it). */
+  embedded: { intraOpThreads: number; interOpThreads: number; sessions?: number; precision?: ModelPrecision };
   triton: { url: string; timeoutMs: number; retries: number; binary: boolean };
 }

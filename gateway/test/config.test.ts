@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { LOCAL_DEV_ISSUER, parseConfig } from "../src/config";
 import { DEFAULT_DEID_MODEL_PATH } from "../src/deid-model/paths";
+import { MAX_DEFAULT_SESSIONS } from "../src/inference/ort-session-pool";
 import { ensureLocalDevFiles, readDeidKey } from "../src/local-dev";
 import { parseClients } from "../src/oauth/clients";
 
@@ -107,6 +108,14 @@ describe("environment contract", () => {
     assert.equal(c.deid.strict, true);
   });
 
+  it("ORT_SESSIONS defaults to one session per core, at most MAX_DEFAULT_SESSIONS, and takes a count", () => {
+    assert.equal(
+      parseConfig({}).backend.embedded.sessions,
+      Math.min(MAX_DEFAULT_SESSIONS, os.availableParallelism()),
+    );
+    assert.equal(parseConfig({ ORT_SESSIONS: "3" }).backend.embedded.sessions, 3);
+  });
+
   it("DEID_MODEL defaults to the committed learned detector (also when blank) and takes a path or off", () => {
     assert.deepEqual(parseConfig({}).deid.model, { kind: "file", path: DEFAULT_DEID_MODEL_PATH });
     assert.deepEqual(parseConfig({ DEID_MODEL: "off" }).deid.model, { kind: "off" });
@@ -125,6 +134,7 @@ describe("environment contract", () => {
     ["METRICS_PORT", { METRICS_PORT: "70000" }, 'METRICS_PORT must be an integer 0-65535, got "70000"'],
     ["same ports", { PORT: "8080", METRICS_PORT: "8080" }, "METRICS_PORT must differ from PORT"],
     ["BACKEND", { BACKEND: "gpu" }, 'BACKEND must be one of embedded, triton, got "gpu"'],
+    ["ORT_SESSIONS", { ORT_SESSIONS: "0" }, 'ORT_SESSIONS must be an integer 1-64, got "0"'],
     ["MODEL_VERSION", { BACKEND: "triton" }, "MODEL_VERSION is required when BACKEND=triton"],
     ["JWT_ALGORITHMS", { JWT_ALGORITHMS: "RS256,HS256" }, "JWT_ALGORITHMS must be a comma-separated list of"],
     ["none alg", { JWT_ALGORITHMS: "none" }, "JWT_ALGORITHMS must be"],

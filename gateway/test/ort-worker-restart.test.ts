@@ -118,6 +118,42 @@ describe("a crashed ONNX Runtime worker thread (real worker, made to exit)", { t
     }
   });
 
+  test("with two sessions, one crashed worker's batch answers 503 while the other session serves before the restart", async () => {
+    // Restarts held off for the whole test: only the second session can answer.
+    const backend = new EmbeddedBackend(
+      embeddedTestConfig({
+        modelRepository,
+        batching: { maxBatchSize: 1, maxQueueDelayMs: 0 },
+        embedded: { sessions: 2 },
+      }),
+      {
+        workerEntry: DIES_ON_LONG_INPUT,
+        restartPolicy: { ...DEFAULT_RESTART_POLICY, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      },
+    );
+    await backend.start();
+    const t = await buildTestApp({ backend });
+    try {
+      const token = await t.keys.mint();
+      await request(t.app)
+        .post("/v1/sentiment")
+        .set("Authorization", `Bearer ${token}`)
+        .send({ text: LONG_TEXT })
+        .expect(503);
+      await request(t.app).get("/readyz").expect(200);
+      for (let i = 0; i < 3; i++) {
+        await request(t.app)
+          .post("/v1/sentiment")
+          .set("Authorization", `Bearer ${token}`)
+          .send({ text: "The recovery went smoothly." })
+          .expect(200);
+      }
+      await request(t.app).get("/healthz").expect(200);
+    } finally {
+      await backend.close();
+    }
+  });
+
   test("through the gateway: a worker that keeps crashing makes /healthz answer 503 so Kubernetes restarts the pod", async () => {
     const backend = new EmbeddedBackend(config(), {
       workerEntry: DIES_ON_LONG_INPUT,

@@ -5,6 +5,7 @@
  * against (one forward pass per HTTP request).
  */
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { Logger } from "pino";
 import {
@@ -18,6 +19,7 @@ import {
 import { DEFAULT_MODEL_PRECISION, GATEWAY_ENV } from "../deployment-contract";
 import { DynamicBatcher } from "./batcher";
 import { contractMismatches } from "./model-contract";
+import { intraOpThreadsPerSession, OrtSessionPool } from "./ort-session-pool";
 import { ORT_WORKER_ENTRY, OrtWorker } from "./ort-worker";
 import { OrtWorkerSupervisor, type RestartPolicy, type WorkerRestartOutcome } from "./ort-worker-supervisor";
 import { buildInputTensors, predictionsFromLogits } from "./predictions";
@@ -33,7 +35,7 @@ export interface EmbeddedOptions {
   logger?: Logger;
   onBatch?: (size: number, bucket: number) => void;
   onSojourn?: (waitedMs: number) => void;
-  /** Batches running at once on the one session. ONNX Runtime already spreads one run over intra-op threads. */
+  /** Batches running at once; default one per session (ORT_SESSIONS), each session runs one at a time. */
   concurrency?: number;
   /** The inference worker's code; tests substitute one that dies to show a crash is reported, not hung. */
   workerEntry?: string;
@@ -45,7 +47,7 @@ export interface EmbeddedOptions {
 
 export class EmbeddedBackend implements InferenceBackend {
   readonly kind = "embedded" as const;
-  private supervisor: OrtWorkerSupervisor | undefined;
+  private sessions: OrtSessionPool<OrtWorker> | undefined;
   private tokenizer: SequenceTokenizer | undefined;
   private batcher: DynamicBatcher<EncodedText, Prediction> | undefined;
   private info: ModelInfo | undefined;
@@ -66,7 +68,13 @@ export class EmbeddedBackend implements InferenceBackend {
     const { artifacts, buckets, tokenizer } = loadVersionTokenizer(this.config, { requireModelFile: true });
     this.tokenizer = tokenizer;
 
-    const { intraOpThreads, interOpThreads } = this.config.embedded;
+    const { interOpThreads } = this.config.embedded;
+    const sessionCount = this.config.embedded.sessions ?? 1;
+    const intraOpThreads = intraOpThreadsPerSession(
+      this.config.embedded.intraOpThreads,
+      sessionCount,
+      os.availableParallelism(),
+    );
     const precision = this.config.embedded.precision ?? DEFAULT_MODEL_PRECISION;
     const modelPath = path.join(path.dirname(artifacts.modelPath), MODEL_FILES[precision]);
     if (!existsSync(modelPath)) {
@@ -87,49 +95,64 @@ export class EmbeddedBackend implements InferenceBackend {
       maxBatchSize: batching.enabled ? batching.maxBatchSize : 1,
       maxQueueDelayMs: batching.enabled ? batching.maxQueueDelayMs : 0,
       maxQueueSize: batching.maxQueueSize,
-      concurrency: this.options.concurrency ?? 1,
+      concurrency: this.options.concurrency ?? sessionCount,
       onBatch: this.options.onBatch,
       onSojourn: this.options.onSojourn,
     });
     const logger = this.options.logger;
-    const supervisor = new OrtWorkerSupervisor(
-      {
-        open: (onStopped) =>
-          OrtWorker.open(
-            { modelPath, intraOpThreads, interOpThreads },
-            onStopped,
-            this.options.workerEntry ?? ORT_WORKER_ENTRY,
-          ).catch((err: Error) => {
-            throw new Error(`ONNX Runtime could not load ${modelPath}: ${err.message}`);
-          }),
-        prepare: async (worker) => {
-          const problems = contractMismatches(worker.inputs, worker.outputs);
-          if (problems.length > 0) {
-            throw new Error(`model ${modelPath} does not match the serving contract: ${problems.join("; ")}`);
-          }
-          try {
-            await this.warmUp(worker, buckets);
-          } catch (err) {
-            throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
-          }
+    const supervisorFor = (session: number) =>
+      new OrtWorkerSupervisor(
+        {
+          open: (onStopped) =>
+            OrtWorker.open(
+              { modelPath, intraOpThreads, interOpThreads },
+              onStopped,
+              this.options.workerEntry ?? ORT_WORKER_ENTRY,
+            ).catch((err: Error) => {
+              throw new Error(`ONNX Runtime could not load ${modelPath}: ${err.message}`);
+            }),
+          prepare: async (worker) => {
+            const problems = contractMismatches(worker.inputs, worker.outputs);
+            if (problems.length > 0) {
+              throw new Error(
+                `model ${modelPath} does not match the serving contract: ${problems.join("; ")}`,
+              );
+            }
+            try {
+              await this.warmUp(worker, buckets);
+            } catch (err) {
+              throw new Error(`warm-up of ${modelPath} failed: ${(err as Error).message}`);
+            }
+          },
+          onCrash: (reason, restartInMs) => {
+            if (restartInMs === undefined) {
+              logger?.fatal(
+                { reason, session },
+                "embedded inference worker crashed too often; /healthz now fails",
+              );
+              this.options.onWorkerRestart?.("gave_up");
+            } else {
+              logger?.error(
+                { reason, restartInMs, session },
+                "embedded inference worker stopped; restarting",
+              );
+            }
+          },
+          onRestarted: (restarts) => {
+            logger?.warn({ restarts, session }, "embedded inference worker restarted");
+            this.options.onWorkerRestart?.("restarted");
+          },
         },
-        onCrash: (reason, restartInMs) => {
-          if (restartInMs === undefined) {
-            logger?.fatal({ reason }, "embedded inference worker crashed too often; /healthz now fails");
-            this.options.onWorkerRestart?.("gave_up");
-          } else {
-            logger?.error({ reason, restartInMs }, "embedded inference worker stopped; restarting");
-          }
-        },
-        onRestarted: (restarts) => {
-          logger?.warn({ restarts }, "embedded inference worker restarted");
-          this.options.onWorkerRestart?.("restarted");
-        },
-      },
-      this.options.restartPolicy,
-    );
-    await supervisor.start();
-    this.supervisor = supervisor;
+        this.options.restartPolicy,
+      );
+    const supervisors = Array.from({ length: sessionCount }, (_, i) => supervisorFor(i));
+    const started = await Promise.allSettled(supervisors.map((s) => s.start()));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed !== undefined) {
+      await Promise.all(supervisors.map((s) => s.close()));
+      throw failed.reason;
+    }
+    this.sessions = new OrtSessionPool(supervisors);
     this.warmedUp = true;
     this.options.logger?.info(
       {
@@ -137,6 +160,8 @@ export class EmbeddedBackend implements InferenceBackend {
         version: this.info.version,
         synthetic: this.info.synthetic,
         precision,
+        sessions: sessionCount,
+        intraOpThreads,
         buckets,
         batching: batching.enabled
           ? { maxBatchSize: batching.maxBatchSize, maxQueueDelayMs: batching.maxQueueDelayMs }
@@ -157,10 +182,10 @@ export class EmbeddedBackend implements InferenceBackend {
   }
 
   private async run(bucket: number, items: EncodedText[]): Promise<Prediction[]> {
-    const supervisor = this.supervisor;
-    if (supervisor === undefined) throw new BackendUnavailableError("model session is released", "not_ready");
-    // A batch formed while the worker restarts fails like the runs the crash took with it: 503, no hang.
-    return this.runOn(supervisor.serving(), bucket, items);
+    const sessions = this.sessions;
+    if (sessions === undefined) throw new BackendUnavailableError("model session is released", "not_ready");
+    // A batch formed while every worker restarts fails like the runs the crash took with it: 503, no hang.
+    return sessions.run((worker) => this.runOn(worker, bucket, items));
   }
 
   private async runOn(worker: OrtWorker, bucket: number, items: EncodedText[]): Promise<Prediction[]> {
@@ -179,12 +204,12 @@ export class EmbeddedBackend implements InferenceBackend {
   }
 
   async ready(): Promise<boolean> {
-    return this.warmedUp && !this.closed && this.supervisor?.current !== undefined;
+    return this.warmedUp && !this.closed && this.sessions?.serving === true;
   }
 
-  /** False once the worker crashed more often than its restart policy allows: /healthz fails. */
+  /** False once a worker crashed more often than its restart policy allows: /healthz fails. */
   live(): boolean {
-    return this.supervisor?.live !== false;
+    return this.sessions?.live !== false;
   }
 
   modelInfo(): ModelInfo {
@@ -196,12 +221,12 @@ export class EmbeddedBackend implements InferenceBackend {
 
   async classify(texts: readonly string[], signal?: AbortSignal, deadline?: number): Promise<Prediction[]> {
     if (this.closed) throw new BackendUnavailableError("inference backend is shutting down", "not_ready");
-    const { batcher, supervisor, tokenizer } = this;
-    if (!this.warmedUp || batcher === undefined || supervisor === undefined || tokenizer === undefined) {
+    const { batcher, sessions, tokenizer } = this;
+    if (!this.warmedUp || batcher === undefined || sessions === undefined || tokenizer === undefined) {
       throw new BackendUnavailableError("model is not loaded yet", "not_ready");
     }
-    // Refused before tokenizing while the worker restarts or after it gave up.
-    supervisor.serving();
+    // Refused before tokenizing while every worker restarts or after one gave up.
+    sessions.assertServing();
     const entries = texts.map((text) => {
       const encoded = tokenizer.encode(text);
       return { bucket: encoded.bucket, item: encoded };
@@ -219,8 +244,8 @@ export class EmbeddedBackend implements InferenceBackend {
     // A start() still loading must finish before its session can be released.
     await this.starting.settled();
     await this.batcher?.close();
-    const supervisor = this.supervisor;
-    this.supervisor = undefined;
-    await supervisor?.close();
+    const sessions = this.sessions;
+    this.sessions = undefined;
+    await sessions?.close();
   }
 }
