@@ -42,9 +42,18 @@ export interface GatewayMetrics {
   render(): Promise<string>;
 }
 
+/**
+ * How often the event-loop delay is sampled (prom-client's default, stated so readers of
+ * nodejs_eventloop_lag_* know it): each sample is the time between two timer ticks, so an idle loop reads
+ * this much and only what exceeds it is delay.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
+  }
   const samplers: Array<() => void> = [];
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   const workerRestarts = new Counter({
@@ -153,7 +162,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Gatew
     }),
     admissionCorrection: new Gauge({
       name: "gateway_admission_correction_ratio",
-      help: "Factor admission multiplies its estimate by after admitted requests ran out of budget (1 = none lately)",
+      help: "Factor admission multiplies its wait estimate by: the measured high quantile of the estimate's error (1 = the estimate alone held)",
       registers: [registry],
     }),
     workerRestarts,

@@ -12,11 +12,12 @@
  * missed their budget are the ones the line underestimated. Measured under 5x overload (docs/benchmarks.md),
  * throughput learned with deep queues and full batches of 16 overstated what the short queues of a 1 s budget
  * get (batches of 1-3 cost 2-5x more per text), so half the admitted requests expired. The correction closes
- * that loop, CoDel-like: every admitted request that runs out of budget multiplies it by CORRECTION.growth,
- * and while nothing is missed its excess over 1 halves every CORRECTION.halfLifeMs, so the door opens again
- * within seconds of the backend catching up. Decaying by time rather than per success matters: a correction
- * that sheds most callers sees few successes, and a per-success decay (×0.99) kept the door nearly shut
- * (hybrid at 5x saturation: 39% goodput, no request expiring).
+ * that loop: it multiplies the line by a high quantile of the line's own measured error (latency over estimate)
+ * among the requests admitted near the door, so the requests that could miss are the ones that teach it. It
+ * is measured against the line, not against the corrected estimate, so shedding more does not feed back into
+ * it: the earlier correction, ×1.5 per missed request and halving by time, did, and under 2x and 5x overload
+ * it swung between 1 and 6-8 every few seconds (a slow batch expires its whole cohort at once), the door
+ * opening and shutting with it (docs/benchmarks.md).
  */
 import { performance } from "node:perf_hooks";
 
@@ -31,7 +32,10 @@ export type Admission =
   | { admitted: false; estimateMs: number; retryAfterSeconds: number };
 
 export interface AdmissionTicket {
-  /** Call once when the request leaves the backend; only successes teach the estimator. */
+  /**
+   * Call once when the request leaves the backend. Successes teach the line; successes and requests that ran
+   * out of budget teach the correction; an early failure (client gone, backend error) teaches nothing.
+   */
   finish(succeeded: boolean): void;
 }
 
@@ -39,10 +43,24 @@ export interface AdmissionTicket {
 export const DEFAULT_SMOOTHING = 0.3;
 
 /**
- * How the correction moves: ×growth per miss, up to max; back towards 1 by time. It never goes below 1: it
- * corrects the line's optimism only, and with nothing missed it returns to the line itself.
+ * How the correction is measured. Each admitted request that ends (answered, or out of budget) is a sample of
+ * the line's error: its latency over the line's estimate at admission. Only requests admitted near the door
+ * (corrected estimate at least `marginalShare` of their budget) count: they are the ones an error can make
+ * miss, and a request admitted into an empty system has a tiny estimate whose ratio says nothing about a
+ * queue. Every `windowSamples` samples, the window's `quantile` of that ratio becomes the target the factor
+ * moves to (by `smoothing`); a sample that ran out of budget is a lower bound, so when the quantile is one of
+ * those the target is `censoredGrowth` above it. A window, not each miss, is one step: requests admitted
+ * together share one fate, and counting each of their misses multiplied the factor by 1.5 per miss, up to 6-8
+ * after one slow batch, shutting the door for seconds (docs/benchmarks.md, the sawtooth at 2x and 5x).
  */
-export const CORRECTION = { growth: 1.5, max: 8, halfLifeMs: 1000 } as const;
+export const CORRECTION = {
+  quantile: 0.95,
+  windowSamples: 40,
+  smoothing: 0.5,
+  censoredGrowth: 1.25,
+  marginalShare: 0.5,
+  max: 8,
+} as const;
 
 /**
  * Why a request was answered 503 overloaded without reaching the model (a metric label): admission's estimate
@@ -57,14 +75,20 @@ export type ShedReason = (typeof SHED_REASONS)[number];
  * so a window of 32 with the old smoothing of 0.1 needed over 30 s to follow a change; 16 takes 2-3 s.
  */
 const WINDOW_TEXTS = 16;
+/**
+ * Busy time per throughput window as well: 16 texts of the bucket mix are one or two batches, and one batch of
+ * long texts or of short ones made the time per text swing 6-20 ms from one second to the next under 5x load
+ * (two sessions, int8); admission opened and shut with it. Half a second of work averages several batches.
+ */
+const WINDOW_BUSY_MS = 500;
 
 export class AdmissionController {
   private inSystem = 0;
   private perTextMs: number | undefined;
   private fixedMs = 0;
-  /** The correction's excess over 1 at `correctedAt`; it halves every CORRECTION.halfLifeMs after. */
-  private excess = 0;
-  private correctedAt = 0;
+  private factor = 1;
+  /** Error samples of the current correction window: latency ÷ the line's estimate, and whether it expired. */
+  private errors: { ratio: number; expired: boolean }[] = [];
   private window = { busyMs: 0, texts: 0 };
   private lastChange = 0;
   private readonly smoothing: number;
@@ -88,19 +112,30 @@ export class AdmissionController {
     return this.perTextMs;
   }
 
-  /** What every estimate is multiplied by: above 1 after admitted requests ran out of budget. */
+  /**
+   * What every estimate is multiplied by: the measured high quantile of the line's error, above 1 while
+   * requests admitted near the door took longer than the line said. It moves only with new samples, which is
+   * enough: a request is shed only when its corrected estimate exceeds its budget, and the requests admitted
+   * just below that are near the door, so any shedding the factor causes brings the samples that correct it.
+   */
   get correctionFactor(): number {
-    return 1 + this.excess * 2 ** (-(this.now() - this.correctedAt) / CORRECTION.halfLifeMs);
+    return this.factor;
   }
 
   /** The wait a request of `texts` texts would see if admitted now. */
   estimateMs(texts: number): number {
+    return this.lineMs(texts) * this.factor;
+  }
+
+  /** The line alone: texts in the system × time per text + the fixed part. */
+  private lineMs(texts: number): number {
     if (this.perTextMs === undefined) return 0;
-    return ((this.inSystem + texts) * this.perTextMs + this.fixedMs) * this.correctionFactor;
+    return (this.inSystem + texts) * this.perTextMs + this.fixedMs;
   }
 
   admit(texts: number, remainingMs: number): Admission {
-    const estimateMs = this.estimateMs(texts);
+    const lineMs = this.lineMs(texts);
+    const estimateMs = lineMs * this.factor;
     // An empty system always admits: the estimate can only be corrected by calls that complete, so refusing
     // everything after one slow call would refuse forever.
     if (this.inSystem > 0 && estimateMs > remainingMs) {
@@ -119,8 +154,11 @@ export class AdmissionController {
           finished = true;
           this.change(-texts);
           const latencyMs = this.now() - admittedAt;
-          // Spent budget, answered or not, is a miss; an early failure (client gone, backend error) is not.
-          if (latencyMs >= remainingMs) this.missed();
+          // Spent budget, answered or not, is an error sample; an early failure (client gone) says nothing.
+          const expired = latencyMs >= remainingMs;
+          if ((succeeded || expired) && lineMs > 0 && estimateMs >= CORRECTION.marginalShare * remainingMs) {
+            this.observeError(latencyMs / lineMs, expired);
+          }
           if (succeeded) this.learn(texts, latencyMs, load);
         },
       },
@@ -137,7 +175,10 @@ export class AdmissionController {
 
   private learn(texts: number, latencyMs: number, load: number): void {
     this.window.texts += texts;
-    if (this.perTextMs === undefined || this.window.texts >= WINDOW_TEXTS) {
+    if (
+      this.perTextMs === undefined ||
+      (this.window.texts >= WINDOW_TEXTS && this.window.busyMs >= WINDOW_BUSY_MS)
+    ) {
       const sample = this.window.busyMs / this.window.texts;
       this.perTextMs = this.perTextMs === undefined ? sample : this.average(this.perTextMs, sample);
       this.window = { busyMs: 0, texts: 0 };
@@ -145,10 +186,17 @@ export class AdmissionController {
     this.fixedMs = this.average(this.fixedMs, Math.max(0, latencyMs - load * this.perTextMs));
   }
 
-  private missed(): void {
-    const corrected = Math.min(CORRECTION.max, this.correctionFactor * CORRECTION.growth);
-    this.excess = corrected - 1;
-    this.correctedAt = this.now();
+  private observeError(ratio: number, expired: boolean): void {
+    this.errors.push({ ratio, expired });
+    if (this.errors.length < CORRECTION.windowSamples) return;
+    // Nearest rank, counted from the top: of 40 samples at 0.95, the 3rd largest.
+    const sorted = this.errors.sort((a, b) => b.ratio - a.ratio);
+    const rank = Math.max(0, sorted.length - Math.ceil(sorted.length * CORRECTION.quantile));
+    const at = sorted[rank] as (typeof sorted)[0];
+    const target = at.expired ? at.ratio * CORRECTION.censoredGrowth : at.ratio;
+    const moved = this.factor + CORRECTION.smoothing * (target - this.factor);
+    this.factor = Math.min(CORRECTION.max, Math.max(1, moved));
+    this.errors = [];
   }
 
   private average(current: number, sample: number): number {
