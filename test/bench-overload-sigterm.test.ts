@@ -10,6 +10,7 @@ function request(id: string, due: number, done: number, status: RecordedRequest[
 
 const recording: OpenLoopRecording = {
   rate: 10,
+  runId: "r",
   startedAt: 0,
   requests: [
     request("r-1", 900, 950, 200), // answered before the signal

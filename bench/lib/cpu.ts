@@ -75,3 +75,68 @@ export function startCpuMeter(pids: readonly number[]): CpuMeter {
     },
   };
 }
+
+/** CPU ticks of one process split into its main thread (a Node server's event loop) and all its other threads. */
+export function threadCpuTicks(pid: number): { main: number; others: number } | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let main = 0;
+  let others = 0;
+  for (const tid of tids) {
+    try {
+      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const rest = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(rest[11]) + Number(rest[12]);
+      if (Number(tid) === pid) main += ticks;
+      else others += ticks;
+    } catch {
+      // a thread that ended between the listing and the read
+    }
+  }
+  return { main, others };
+}
+
+/** Cores used while a run went on, split by who used them (1.0 = one core fully busy). */
+export interface CpuSplit {
+  /** The gateway's main thread: its event loop (HTTP, auth, admission, shedding, de-identification). */
+  eventLoop: number;
+  /** Every other gateway thread: the model's worker threads and ONNX Runtime's, V8's helpers. */
+  gatewayOtherThreads: number;
+  /** This process: the load generator. */
+  loadGenerator: number;
+  /** Other server processes (Triton and its stubs), when there are any. */
+  otherServers?: number;
+}
+
+/** Meters a gateway process by thread, this process, and optionally other server process trees. */
+export function startCpuSplitMeter(
+  gatewayPid: number,
+  otherServerPids: readonly number[] = [],
+): { stop(): CpuSplit | null } {
+  const before = threadCpuTicks(gatewayPid);
+  const others = otherServerPids.length > 0 ? startCpuMeter(otherServerPids) : undefined;
+  const self = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  return {
+    stop() {
+      const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
+      const after = threadCpuTicks(gatewayPid);
+      const used = process.cpuUsage(self);
+      const otherServers = others?.stop();
+      if (before === undefined || after === undefined || elapsedS <= 0) return null;
+      const cores = (ticks: number) => Math.round((ticks / clockTicksPerSecond() / elapsedS) * 100) / 100;
+      return {
+        eventLoop: cores(after.main - before.main),
+        gatewayOtherThreads: cores(after.others - before.others),
+        loadGenerator: Math.round(((used.user + used.system) / 1e6 / elapsedS) * 100) / 100,
+        ...(otherServers === undefined || otherServers === null
+          ? {}
+          : { otherServers: Math.round(otherServers * 100) / 100 }),
+      };
+    },
+  };
+}

@@ -34,6 +34,8 @@ export interface Subject extends SubjectDescription {
   inFlight?(): Promise<number>;
   /** Padded sequence length of each workload body as the model sees it; null when no model is involved. */
   paddedLengths: number[] | null;
+  /** Where the local server's Prometheus metrics are read, when it has its own metrics port. */
+  metricsOrigin?: string;
   /** The local server's log file, for checks that read what the server recorded. */
   logFile?: string;
   /** Called before each run: a remote target's token may need renewing. */

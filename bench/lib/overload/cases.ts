@@ -5,21 +5,32 @@
  *   sigterm    SIGTERM to the gateway during load (Kubernetes rolling a pod).
  */
 import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { request } from "undici";
 import {
   DEFAULT_MODEL_PRECISION,
   type ModelPrecision,
   REQUEST_DEADLINE,
 } from "../../../gateway/src/deployment-contract";
 import { REQUEST_TIMEOUT_HEADER } from "../../../gateway/src/limits/deadline";
+import { EVENT_LOOP_SAMPLE_MS } from "../../../gateway/src/metrics";
+import { type CpuSplit, startCpuSplitMeter } from "../cpu";
 import { runClosedLoop } from "../load/closed-loop";
 import type { LoadTarget } from "../load/types";
+import { metricSum } from "../prometheus";
 import type { LocalContext } from "../servers/context";
 import type { Subject } from "../subject";
 import { recordOpenLoop } from "./driver";
 import { embeddedBatched, hybrid, restartableTriton } from "./subjects";
-import { type CaseSummary, readGatewayLog, sigtermFault, summarize, tritonFault } from "./summary";
+import {
+  type CaseSummary,
+  gatewayShedLatency,
+  readGatewayLog,
+  sigtermFault,
+  summarize,
+  tritonFault,
+} from "./summary";
 
 export interface CaseSettings {
   /** Seconds of each overload run. */
@@ -50,16 +61,45 @@ function budgeted(target: LoadTarget): LoadTarget {
   return { ...target, headers: { ...target.headers, [REQUEST_TIMEOUT_HEADER]: String(BUDGET_MS) } };
 }
 
-async function saturation(subject: Subject, s: CaseSettings): Promise<number> {
+/** Cores by who used them while `run` went on: the gateway's event loop, its other threads, the rest. */
+async function metered<T>(
+  subject: Subject,
+  otherServerPids: () => number[],
+  run: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuSplit | null }> {
+  const meter = startCpuSplitMeter(subject.pids[0] as number, otherServerPids());
+  const result = await run();
+  return { result, cpu: meter.stop() };
+}
+
+/**
+ * The gateway's event-loop delay p99 since the previous scrape (prom-client resets it per scrape), in ms beyond
+ * its sampling interval.
+ */
+async function gatewayLoopDelayP99Ms(subject: Subject): Promise<number | undefined> {
+  if (subject.metricsOrigin === undefined) return undefined;
+  const res = await request(`${subject.metricsOrigin}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
+  const seconds = metricSum(await res.body.text(), "nodejs_eventloop_lag_p99_seconds");
+  return seconds === null ? undefined : Math.round((seconds * 1000 - EVENT_LOOP_SAMPLE_MS) * 10) / 10;
+}
+
+async function saturation(
+  subject: Subject,
+  s: CaseSettings,
+  otherServerPids: () => number[],
+): Promise<{ throughput: number; cpu: CpuSplit | null }> {
   const opts = { concurrency: s.saturationConcurrency, timeoutS: s.clientTimeoutS };
   await runClosedLoop(subject.target, { ...opts, durationS: Math.ceil(s.saturationS / 3) });
-  const { throughput } = await runClosedLoop(subject.target, { ...opts, durationS: s.saturationS });
+  const { result, cpu } = await metered(subject, otherServerPids, () =>
+    runClosedLoop(subject.target, { ...opts, durationS: s.saturationS }),
+  );
+  const { throughput } = result;
   if (!(throughput > 0)) {
     throw new Error(
       `${subject.id}: no request succeeded in the ${s.saturationS} s saturation run (machine too busy?)`,
     );
   }
-  return throughput;
+  return { throughput, cpu };
 }
 
 async function settle(): Promise<void> {
@@ -67,19 +107,45 @@ async function settle(): Promise<void> {
   await sleep(3000);
 }
 
-async function overloadRuns(ctx: LocalContext, subject: Subject, s: CaseSettings): Promise<CaseSummary[]> {
-  const sat = await saturation(subject, s);
+async function overloadRuns(
+  ctx: LocalContext,
+  subject: Subject,
+  s: CaseSettings,
+  otherServerPids: () => number[] = () => [],
+): Promise<CaseSummary[]> {
+  const { throughput: sat, cpu: saturationCpu } = await saturation(subject, s, otherServerPids);
   ctx.progress.info(`${subject.id}: saturation ${sat.toFixed(1)} req/s`);
   const out: CaseSummary[] = [];
   for (const k of s.multiples) {
     await settle();
     ctx.progress.status(`${subject.id}: open loop at ${k}× saturation (${(k * sat).toFixed(0)} req/s)`);
-    const recording = await recordOpenLoop(budgeted(subject.target), {
-      rate: k * sat,
-      maxDurationS: s.overloadS,
-      clientTimeoutS: s.clientTimeoutS,
-    });
-    out.push(summarize(`${k}× saturation`, subject.id, recording, sat, BUDGET_MS));
+    await gatewayLoopDelayP99Ms(subject); // resets the gateway's window
+    const ownDelay = monitorEventLoopDelay({ resolution: 1 });
+    ownDelay.enable();
+    const { result: recording, cpu } = await metered(subject, otherServerPids, () =>
+      recordOpenLoop(budgeted(subject.target), {
+        rate: k * sat,
+        maxDurationS: s.overloadS,
+        clientTimeoutS: s.clientTimeoutS,
+      }),
+    );
+    ownDelay.disable();
+    const summary = summarize(`${k}× saturation`, subject.id, recording, sat, BUDGET_MS);
+    const gatewayDelay = await gatewayLoopDelayP99Ms(subject);
+    summary.eventLoopDelayP99Ms = {
+      ...(gatewayDelay === undefined ? {} : { gateway: gatewayDelay }),
+      // Its samples are 1 ms apart: what exceeds 1 ms is delay.
+      loadGenerator: Math.round((ownDelay.percentile(99) / 1e6 - 1) * 10) / 10,
+    };
+    if (cpu !== null) summary.cpu = cpu;
+    if (saturationCpu !== null) summary.saturationCpu = saturationCpu;
+    if (subject.logFile !== undefined) {
+      summary.shedInGateway = gatewayShedLatency(
+        recording,
+        readGatewayLog(readFileSync(subject.logFile, "utf8")),
+      );
+    }
+    out.push(summary);
   }
   return out;
 }
@@ -140,7 +206,7 @@ export async function hybridCases(ctx: LocalContext, s: CaseSettings): Promise<C
   try {
     const subject = await hybrid(ctx, triton);
     try {
-      const runs = await overloadRuns(ctx, subject, s);
+      const runs = await overloadRuns(ctx, subject, s, () => [triton.current.pid]);
       out.push(...runs);
       const sat = runs[0]?.saturation ?? 0;
       await settle();

@@ -23,6 +23,8 @@ export interface RecordedRequest {
 
 export interface OpenLoopRecording {
   rate: number;
+  /** Every request id of this recording starts with it (then "-" and the request's index). */
+  runId: string;
   startedAt: number;
   requests: RecordedRequest[];
 }
@@ -116,5 +118,5 @@ export async function recordOpenLoop(target: LoadTarget, opts: RecordingOptions)
   } finally {
     await pool.destroy();
   }
-  return { rate: opts.rate, startedAt: t0, requests };
+  return { rate: opts.rate, runId: run, startedAt: t0, requests };
 }

@@ -65,7 +65,12 @@ export async function overloadContext(
   });
 }
 
-export function embeddedBatched(ctx: LocalContext, precision: ModelPrecision): Promise<Subject> {
+/** `extraEnv`: settings a diagnostic compares (e.g. ORT_SESSIONS); the overload cases pass none. */
+export function embeddedBatched(
+  ctx: LocalContext,
+  precision: ModelPrecision,
+  extraEnv: Record<string, string> = {},
+): Promise<Subject> {
   return gatewaySubject(ctx, {
     id: "embedded-batched",
     scenario: "embedded-batched",
@@ -81,6 +86,7 @@ export function embeddedBatched(ctx: LocalContext, precision: ModelPrecision): P
       BATCHING: "on",
       BATCH_MAX_SIZE: "16",
       BATCH_MAX_QUEUE_DELAY_MS: "4",
+      ...extraEnv,
     },
     batchesFrom: "gateway",
     server: { process: "node gateway/src/main.ts", backend: "embedded", precision },

@@ -1,4 +1,5 @@
 /** What one fault-injection case reports, computed from the recorded timeline of every request. */
+import type { CpuSplit } from "../cpu";
 import { percentile } from "../stats";
 import type { OpenLoopRecording, RecordedRequest } from "./driver";
 
@@ -14,6 +15,22 @@ export interface CaseSummary {
   goodputOfSaturation: number;
   accepted: { count: number; p50: number; p95: number; p99: number; max: number };
   shed: { count: number; p50: number; p99: number };
+  /**
+   * The same shed answers as the gateway timed them (its audit line's latencyMs, from the request's arrival in
+   * the app to its answer): the rest of the client's figure is the client's own event loop, the kernel and
+   * the wait before the gateway read the request.
+   */
+  shedInGateway?: { count: number; p50: number; p99: number };
+  /**
+   * Event-loop delay p99 during the run, in ms: the gateway's (prom-client's nodejs_eventloop_lag_p99_seconds,
+   * reset by each scrape, read right before and right after) and the load generator's own. A request waits
+   * that long to be read or sent, and no server-side timer sees it.
+   */
+  eventLoopDelayP99Ms?: { gateway?: number; loadGenerator: number };
+  /** Cores used during this run, by who used them. */
+  cpu?: CpuSplit;
+  /** The same split during the closed-loop saturation run this case is compared with. */
+  saturationCpu?: CpuSplit;
   /** "503 overloaded", "504 deadline-exceeded", "500 internal", ... */
   fiveXx: Record<string, number>;
   clientTimeouts: number;
@@ -103,6 +120,19 @@ export function tritonFault(recording: OpenLoopRecording, killedAt: number, read
 export interface GatewayLogFacts {
   answeredIds: ReadonlySet<string>;
   drainForced: boolean;
+  /** latencyMs of each 503 overloaded answer, by request id. */
+  shedLatencyMs: ReadonlyMap<string, number>;
+}
+
+/** The gateway's own timing of this recording's shed answers. */
+export function gatewayShedLatency(
+  recording: OpenLoopRecording,
+  log: GatewayLogFacts,
+): { count: number; p50: number; p99: number } {
+  const prefix = `${recording.runId}-`;
+  const values = [...log.shedLatencyMs].filter(([id]) => id.startsWith(prefix)).map(([, ms]) => ms);
+  const q = quantiles(values);
+  return { count: values.length, p50: q.p50, p99: q.p99 };
 }
 
 /** SIGTERM sent at signalAt (performance.now() ms), judged against the gateway's log of what it received. */
@@ -127,6 +157,7 @@ export function sigtermFault(
 /** Reads the gateway's pino log: the request ids of its audit lines and the "drained" line's forced flag. */
 export function readGatewayLog(text: string): GatewayLogFacts {
   const answeredIds = new Set<string>();
+  const shedLatencyMs = new Map<string, number>();
   let drainForced = true;
   for (const line of text.split("\n")) {
     if (!line.startsWith("{")) continue;
@@ -136,12 +167,19 @@ export function readGatewayLog(text: string): GatewayLogFacts {
         requestId?: string;
         msg?: string;
         forced?: boolean;
+        problem?: string;
+        latencyMs?: number;
       };
-      if (entry.audit === true && typeof entry.requestId === "string") answeredIds.add(entry.requestId);
+      if (entry.audit === true && typeof entry.requestId === "string") {
+        answeredIds.add(entry.requestId);
+        if (entry.problem === "overloaded" && typeof entry.latencyMs === "number") {
+          shedLatencyMs.set(entry.requestId, entry.latencyMs);
+        }
+      }
       if (entry.msg === "drained") drainForced = entry.forced !== false;
     } catch {
       // a partial last line of a killed process
     }
   }
-  return { answeredIds, drainForced };
+  return { answeredIds, drainForced, shedLatencyMs };
 }

@@ -70,13 +70,19 @@ export interface GatewayOptions {
   server: Record<string, string | number | boolean>;
 }
 
+const gatewayStarts = new Map<string, number>();
+
 export async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Promise<Subject> {
   const port = await freePort();
   const metricsPort = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const metricsOrigin = `http://127.0.0.1:${metricsPort}`;
   ctx.progress.status(`${o.id}: starting the gateway (${o.backendEnv.BACKEND ?? "embedded"} backend)`);
-  const logFile = path.join(ctx.runDir, `${o.id.replace(/\//g, "_")}-gateway.log`);
+  // One file per start: a scenario started twice (the overload cases, then a fresh gateway for SIGTERM) keeps both.
+  const starts = (gatewayStarts.get(o.id) ?? 0) + 1;
+  gatewayStarts.set(o.id, starts);
+  const suffix = starts === 1 ? "" : `-${starts}`;
+  const logFile = path.join(ctx.runDir, `${o.id.replace(/\//g, "_")}-gateway${suffix}.log`);
   const proc = await startServer({
     name: `${o.id} gateway`,
     ...nodeWithTsx(path.join(ctx.repoRoot, "gateway", "src", "main.ts")),
@@ -104,6 +110,7 @@ export async function gatewaySubject(ctx: LocalContext, o: GatewayOptions): Prom
         bodies: textBodies(ctx.workload.items),
       },
       pids: [proc.pid, ...extra.map((e) => e.pid)],
+      metricsOrigin,
       logFile,
       paddedLengths,
       inFlight: async () =>
