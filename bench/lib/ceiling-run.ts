@@ -1,10 +1,15 @@
-/** The ceiling step of a local run: the int8 file made if missing, then both precisions measured in-process. */
+/**
+ * The ceiling step of a local run: the int8 file made if missing, then both precisions measured with the embedded
+ * backend's default layout on this machine.
+ */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { MODEL_PRECISIONS } from "../../gateway/src/deployment-contract";
 import { MODEL_FILES } from "../../gateway/src/inference/repository-layout";
 import { type CeilingResult, type CeilingSettings, measureCeiling, shareOfCeiling } from "./ceiling";
+import { ceilingLayout, layoutLabel } from "./ceiling-layout";
 import type { TransformerShape } from "./flops";
 import type { Progress } from "./progress";
 import type { SubjectResult } from "./results";
@@ -33,9 +38,10 @@ export async function measureCeilings(options: {
   progress: Progress;
 }): Promise<CeilingResult[]> {
   const results: CeilingResult[] = [];
+  const layout = ceilingLayout(os.availableParallelism());
   for (const precision of MODEL_PRECISIONS) {
     options.progress.status(
-      `ceiling: ONNX Runtime alone, ${precision}, batch ${options.settings.batchSizes.join("/")}`,
+      `ceiling: ONNX Runtime alone, ${precision}, ${layoutLabel(layout)}, batch ${options.settings.batchSizes.join("/")}`,
     );
     const ceiling = await measureCeiling({
       modelPath: path.join(options.versionDir, MODEL_FILES[precision]),
@@ -44,9 +50,10 @@ export async function measureCeilings(options: {
       shape: options.shape,
       paddedLengths: options.paddedLengths,
       settings: options.settings,
+      layout,
     });
     options.progress.info(
-      `ceiling ${precision}: batch 1 ${ceiling.batch1.sequencesPerSecond.toFixed(1)} seq/s (${ceiling.batch1.gflops.toFixed(0)} GFLOP/s); ` +
+      `ceiling ${precision} (${layoutLabel(ceiling.layout)}): batch 1 ${ceiling.batch1.sequencesPerSecond.toFixed(1)} seq/s (${ceiling.batch1.gflops.toFixed(0)} GFLOP/s); ` +
         `best batch ${ceiling.best.batchSize} ${ceiling.best.sequencesPerSecond.toFixed(1)} seq/s (${ceiling.best.gflops.toFixed(0)} GFLOP/s)`,
     );
     results.push(ceiling);

@@ -1,16 +1,22 @@
 /**
- * The machine's ceiling for this model: ONNX Runtime alone (no HTTP, no tokenizer, no batcher), in this
- * process, on the workload's own bucket mix. Every scenario is reported as a share of it, so a run says how much
- * of the arithmetic the serving path leaves on the table, on whatever machine and load the run had.
+ * The machine's ceiling for this model: ONNX Runtime alone (no HTTP, no tokenizer, no batcher), with the embedded
+ * backend's default layout of sessions and threads, on the workload's own bucket mix. Every scenario is reported
+ * as a share of it, so a run says how much of the arithmetic the serving path leaves on the table, on whatever
+ * machine and load the run had. Since 2026-12-03 the backend serves with one session per core
+ * (ORT_SESSIONS); a ceiling of one session would sit below what the serving path itself reaches.
  *
  * For each batch size, each bucket of the mix is timed at [batch, bucket]; the mix's rate is what a perfect
  * server would reach if every bucket's requests always arrived in full batches of that size:
- *   seconds per sequence = Σ_L share(L) · time(batch, L) / batch.
+ *   seconds per sequence = Σ_L share(L) · time(batch, L) / batch,
+ * where time(batch, L) is the effective time per run of the whole layout (timePerRun).
  */
+import os from "node:os";
 import { performance } from "node:perf_hooks";
 import * as ort from "onnxruntime-node";
 import type { ModelPrecision } from "../../gateway/src/deployment-contract";
 import { ATTENTION_MASK, INPUT_IDS } from "../../gateway/src/inference/model-contract";
+import { type CeilingLayout, ceilingLayout, timePerRun } from "./ceiling-layout";
+import { LockstepSessions, type ShapeInput } from "./ceiling-sessions";
 import { flopsPerSequence, type TransformerShape } from "./flops";
 
 export interface CeilingSettings {
@@ -29,13 +35,14 @@ export interface CeilingPoint {
 export interface CeilingResult {
   precision: ModelPrecision;
   modelFile: string;
+  layout: CeilingLayout;
   /** Share of the workload's requests per padded length. */
   bucketMix: Record<string, number>;
   batch1: CeilingPoint;
   /** The batch size with the highest rate for this mix: the ceiling scenarios are compared with. */
   best: CeilingPoint;
   points: CeilingPoint[];
-  /** Median milliseconds per run, by `${batch}x${bucket}`. */
+  /** Effective milliseconds per run, by `${batch}x${bucket}`: the median round's wall time ÷ sessions. */
   msPerRun: Record<string, number>;
 }
 
@@ -72,15 +79,65 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function feeds(batch: number, bucket: number): Record<string, ort.Tensor> {
+function shapeInput(batch: number, bucket: number): ShapeInput {
   // Real-looking ids ([CLS] … [SEP]) with every position attended: the cost does not depend on the values.
-  const ids = new BigInt64Array(batch * bucket);
-  for (let i = 0; i < ids.length; i++) ids[i] = BigInt(1000 + ((i * 7919) % 20000));
-  const mask = new BigInt64Array(batch * bucket).fill(1n);
-  return {
-    [INPUT_IDS]: new ort.Tensor("int64", ids, [batch, bucket]),
-    [ATTENTION_MASK]: new ort.Tensor("int64", mask, [batch, bucket]),
+  const inputIds = new BigInt64Array(batch * bucket);
+  for (let i = 0; i < inputIds.length; i++) inputIds[i] = BigInt(1000 + ((i * 7919) % 20000));
+  const attentionMask = new BigInt64Array(batch * bucket).fill(1n);
+  return { batch, bucket, inputIds, attentionMask };
+}
+
+/** What the timing loop needs of a layout: set a shape (warming it up), then time one round of it. */
+interface Rounds {
+  prepare(input: ShapeInput): Promise<void>;
+  /** Wall milliseconds of one round: every session runs the prepared shape once. */
+  round(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * One session in this process, with the options it had before the layout existed, so a one-session ceiling
+ * measures exactly as the earlier ones did.
+ */
+async function inProcessSession(modelPath: string, intraOpThreads: number): Promise<Rounds> {
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
   };
+  if (intraOpThreads > 0) options.intraOpNumThreads = intraOpThreads;
+  const session = await ort.InferenceSession.create(modelPath, options);
+  let feeds: Record<string, ort.Tensor> = {};
+  return {
+    async prepare(input) {
+      const dims = [input.batch, input.bucket];
+      feeds = {
+        [INPUT_IDS]: new ort.Tensor("int64", input.inputIds, dims),
+        [ATTENTION_MASK]: new ort.Tensor("int64", input.attentionMask, dims),
+      };
+      await session.run(feeds);
+    },
+    async round() {
+      const start = performance.now();
+      await session.run(feeds);
+      return performance.now() - start;
+    },
+    close: () => session.release(),
+  };
+}
+
+/**
+ * Several sessions, one worker thread each, with the gateway worker's options (ort-worker-main.ts). With one
+ * intra-op thread a session has no thread pool, so spin-waiting off changes nothing here; it is set so that a
+ * layout with several threads per session (ORT_INTRA_OP_THREADS) is measured as the backend runs it too.
+ */
+function workerSessions(modelPath: string, layout: CeilingLayout): Promise<Rounds> {
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: "all",
+    executionMode: "sequential",
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+  };
+  if (layout.intraOpThreadsPerSession > 0) options.intraOpNumThreads = layout.intraOpThreadsPerSession;
+  return LockstepSessions.open(modelPath, layout.sessions, options);
 }
 
 export async function measureCeiling(options: {
@@ -90,7 +147,8 @@ export async function measureCeiling(options: {
   shape: TransformerShape;
   paddedLengths: readonly number[];
   settings: CeilingSettings;
-  intraOpThreads?: number;
+  /** Default: the embedded backend's default layout on this machine (ceilingLayout). */
+  layout?: CeilingLayout;
 }): Promise<CeilingResult> {
   const { settings, shape } = options;
   if (options.paddedLengths.length === 0)
@@ -98,32 +156,25 @@ export async function measureCeiling(options: {
   if (!Number.isInteger(settings.runsPerShape) || settings.runsPerShape < 1) {
     throw new Error(`runsPerShape must be a positive integer, got ${settings.runsPerShape}`);
   }
+  const layout = options.layout ?? ceilingLayout(os.availableParallelism());
   const mix = bucketMix(options.paddedLengths);
   const batchSizes = [...new Set([1, ...settings.batchSizes])].sort((a, b) => a - b);
-  // The same session options as the embedded backend (graph optimizations on, ORT's thread default).
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: "all",
-    executionMode: "sequential",
-  };
-  if (options.intraOpThreads) sessionOptions.intraOpNumThreads = options.intraOpThreads;
-  const session = await ort.InferenceSession.create(options.modelPath, sessionOptions);
+  const rounds =
+    layout.sessions === 1
+      ? await inProcessSession(options.modelPath, layout.intraOpThreadsPerSession)
+      : await workerSessions(options.modelPath, layout);
   const msPerRun: Record<string, number> = {};
   try {
     for (const batch of batchSizes) {
       for (const bucket of mix.keys()) {
-        const input = feeds(batch, bucket);
-        await session.run(input);
+        await rounds.prepare(shapeInput(batch, bucket));
         const times: number[] = [];
-        for (let r = 0; r < settings.runsPerShape; r++) {
-          const start = performance.now();
-          await session.run(input);
-          times.push(performance.now() - start);
-        }
-        msPerRun[`${batch}x${bucket}`] = median(times);
+        for (let r = 0; r < settings.runsPerShape; r++) times.push(await rounds.round());
+        msPerRun[`${batch}x${bucket}`] = timePerRun(median(times), layout.sessions);
       }
     }
   } finally {
-    await session.release();
+    await rounds.close();
   }
   const points = batchSizes.map((batch) =>
     ceilingPoint(batch, mix, (bucket) => (msPerRun[`${batch}x${bucket}`] as number) / 1000, shape),
@@ -132,6 +183,7 @@ export async function measureCeiling(options: {
   return {
     precision: options.precision,
     modelFile: options.modelFile,
+    layout,
     bucketMix: Object.fromEntries([...mix].map(([L, share]) => [String(L), share])),
     batch1: points[0] as CeilingPoint,
     best,

@@ -24,7 +24,7 @@ import {
   SCOPES,
 } from "./deployment-contract";
 import { ConfigError, type Env, Reader } from "./env-reader";
-import { MAX_DEFAULT_SESSIONS } from "./inference/ort-session-pool";
+import { defaultSessions } from "./inference/ort-session-pool";
 import { CHECKOUT_MODEL_REPOSITORY } from "./inference/repository-layout";
 
 /**
@@ -163,7 +163,7 @@ export function parseConfig(env: Env = process.env): GatewayConfig {
         maxQueueSize: r.int(E.BATCH_MAX_QUEUE, 512, 1, 1_000_000),
       },
       embedded: {
-        sessions: r.int(E.ORT_SESSIONS, Math.min(MAX_DEFAULT_SESSIONS, os.availableParallelism()), 1, 64),
+        sessions: r.int(E.ORT_SESSIONS, defaultSessions(os.availableParallelism()), 1, 64),
         intraOpThreads: r.int(E.ORT_INTRA_OP_THREADS, 0, 0, 256),
         interOpThreads: r.int(E.ORT_INTER_OP_THREADS, 0, 0, 256),
         precision: r.oneOf(E.MODEL_PRECISION, DEFAULT_MODEL_PRECISION, MODEL_PRECISIONS),

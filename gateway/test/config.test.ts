@@ -5,7 +5,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { LOCAL_DEV_ISSUER, parseConfig } from "../src/config";
 import { DEFAULT_DEID_MODEL_PATH } from "../src/deid-model/paths";
-import { MAX_DEFAULT_SESSIONS } from "../src/inference/ort-session-pool";
+import { defaultSessions } from "../src/inference/ort-session-pool";
 import { ensureLocalDevFiles, readDeidKey } from "../src/local-dev";
 import { parseClients } from "../src/oauth/clients";
 
@@ -109,10 +109,7 @@ describe("environment contract", () => {
   });
 
   it("ORT_SESSIONS defaults to one session per core, at most MAX_DEFAULT_SESSIONS, and takes a count", () => {
-    assert.equal(
-      parseConfig({}).backend.embedded.sessions,
-      Math.min(MAX_DEFAULT_SESSIONS, os.availableParallelism()),
-    );
+    assert.equal(parseConfig({}).backend.embedded.sessions, defaultSessions(os.availableParallelism()));
     assert.equal(parseConfig({ ORT_SESSIONS: "3" }).backend.embedded.sessions, 3);
   });
 

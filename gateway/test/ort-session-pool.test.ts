@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BackendUnavailableError } from "../src/contracts";
 import {
+  defaultSessions,
   intraOpThreadsPerSession,
+  MAX_DEFAULT_SESSIONS,
   OrtSessionPool,
   type PooledSession,
 } from "../src/inference/ort-session-pool";
@@ -96,6 +98,12 @@ describe("ONNX Runtime session pool", () => {
 
   it("an empty pool is refused when it is built", () => {
     assert.throws(() => new OrtSessionPool([]), /at least one session/);
+  });
+
+  it("ORT_SESSIONS defaults to one session per core, at most MAX_DEFAULT_SESSIONS", () => {
+    assert.equal(defaultSessions(1), 1);
+    assert.equal(defaultSessions(2), 2);
+    assert.equal(defaultSessions(64), MAX_DEFAULT_SESSIONS);
   });
 
   it("ORT_INTRA_OP_THREADS 0 shares the cores among several sessions, one thread at least, and a set value is kept", () => {

@@ -1,4 +1,5 @@
 /** The Markdown summary written next to results.json (and pasted into docs/benchmarks.md). */
+import { layoutLabel } from "../ceiling-layout";
 import type { BenchResults, LoadPoint, SubjectResult } from "../results";
 import type { Spread } from "../stats";
 
@@ -62,13 +63,13 @@ export function summaryTable(results: BenchResults): string {
 /** ONNX Runtime alone, measured before the scenarios: what every "% of its ceiling" divides by. */
 export function ceilingTable(results: BenchResults): string {
   const lines = [
-    "| precision | model file | batch 1 seq/s | batch 1 GFLOP/s | best batch | best seq/s | best GFLOP/s | every batch (seq/s) |",
-    "|---|---|---:|---:|---:|---:|---:|---|",
+    "| precision | model file | layout | batch 1 seq/s | batch 1 GFLOP/s | best batch | best seq/s | best GFLOP/s | every batch (seq/s) |",
+    "|---|---|---|---:|---:|---:|---:|---:|---|",
   ];
   for (const c of results.ceilings ?? []) {
     const all = c.points.map((p) => `${p.batchSize}: ${n(p.sequencesPerSecond)}`).join(", ");
     lines.push(
-      `| ${c.precision} | ${c.modelFile} | ${n(c.batch1.sequencesPerSecond)} | ${n(c.batch1.gflops, 0)} | ${c.best.batchSize} | ${n(c.best.sequencesPerSecond)} | ${n(c.best.gflops, 0)} | ${all} |`,
+      `| ${c.precision} | ${c.modelFile} | ${layoutLabel(c.layout)} | ${n(c.batch1.sequencesPerSecond)} | ${n(c.batch1.gflops, 0)} | ${c.best.batchSize} | ${n(c.best.sequencesPerSecond)} | ${n(c.best.gflops, 0)} | ${all} |`,
     );
   }
   return lines.join("\n");

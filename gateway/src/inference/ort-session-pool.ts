@@ -20,6 +20,11 @@ export interface PooledSession<W> {
 /** Default number of sessions: one per core, at most this many (each holds its own copy of the model). */
 export const MAX_DEFAULT_SESSIONS = 4;
 
+/** ORT_SESSIONS when unset, on a machine of `cores` cores. */
+export function defaultSessions(cores: number): number {
+  return Math.min(MAX_DEFAULT_SESSIONS, cores);
+}
+
 /** ORT_INTRA_OP_THREADS 0 means "ONNX Runtime decides" with one session; with several, the cores are shared. */
 export function intraOpThreadsPerSession(configured: number, sessions: number, cores: number): number {
   if (configured > 0 || sessions === 1) return configured;
