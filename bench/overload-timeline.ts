@@ -13,23 +13,21 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { request } from "undici";
 import { MODEL_PRECISIONS, type ModelPrecision, REQUEST_DEADLINE } from "../gateway/src/deployment-contract";
-import { REQUEST_TIMEOUT_HEADER } from "../gateway/src/limits/deadline";
 import { REPO_ROOT } from "./lib/bench";
 import { treeCpuTicks } from "./lib/cpu";
-import { runClosedLoop } from "./lib/load/closed-loop";
 import { clockTicksPerSecond } from "./lib/machine";
-import { DEFAULT_CASE_SETTINGS } from "./lib/overload/cases";
+import { budgeted, DEFAULT_CASE_SETTINGS, saturation } from "./lib/overload/cases";
 import { recordOpenLoop } from "./lib/overload/driver";
 import { embeddedBatched, overloadContext } from "./lib/overload/subjects";
+import { summarize } from "./lib/overload/summary";
 import { createProgress } from "./lib/progress";
 import { metricSum } from "./lib/prometheus";
+import { getText } from "./lib/servers/metrics";
 import type { Subject } from "./lib/subject";
 
 async function gauges(subject: Subject): Promise<Record<string, number | null>> {
-  const res = await request(`${subject.metricsOrigin}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
-  const text = await res.body.text();
+  const text = await getText(`${subject.metricsOrigin}/metrics`);
   return {
     correction: metricSum(text, "gateway_admission_correction_ratio"),
     perTextMs: (metricSum(text, "gateway_admission_service_time_seconds") ?? Number.NaN) * 1000,
@@ -128,39 +126,29 @@ async function main(): Promise<void> {
       values.sessions ? { ORT_SESSIONS: values.sessions } : {},
     );
     try {
-      const closed = { concurrency: DEFAULT_CASE_SETTINGS.saturationConcurrency, timeoutS: 10 };
-      await runClosedLoop(subject.target, { ...closed, durationS: 3 });
-      const { throughput } = await runClosedLoop(subject.target, {
-        ...closed,
-        durationS: DEFAULT_CASE_SETTINGS.saturationS,
-      });
+      const { throughput } = await saturation(subject, DEFAULT_CASE_SETTINGS, () => []);
       progress.done();
       const sessions = values.sessions ?? "the default";
       process.stdout.write(
         `embedded-batched (${precision}, ORT_SESSIONS ${sessions}): saturation ${throughput.toFixed(1)} req/s\n`,
       );
-      const target = {
-        ...subject.target,
-        headers: { ...subject.target.headers, [REQUEST_TIMEOUT_HEADER]: String(REQUEST_DEADLINE.defaultMs) },
-      };
+      const target = budgeted(subject.target);
       for (const k of multiples) {
         await sleep(3000);
         const recording = recordOpenLoop(target, {
           rate: k * throughput,
           maxDurationS: overloadS,
-          clientTimeoutS: 10,
+          clientTimeoutS: DEFAULT_CASE_SETTINGS.clientTimeoutS,
         });
         const lines = await sample(subject, recording);
-        const { requests } = await recording;
-        const good = requests.filter(
-          (r) => r.status === 200 && r.done - r.due <= REQUEST_DEADLINE.defaultMs,
-        ).length;
+        const done = await recording;
+        const { requests } = done;
+        const { goodput } = summarize(`${k}×`, subject.id, done, throughput, REQUEST_DEADLINE.defaultMs);
         const counts: Record<string, number> = {};
         for (const r of requests) {
           const key = `${r.status}${r.problem ? ` ${r.problem}` : ""}`;
           counts[key] = (counts[key] ?? 0) + 1;
         }
-        const goodput = good / overloadS;
         process.stdout.write(
           `\n${k}× saturation (${(k * throughput).toFixed(0)} req/s): goodput ${goodput.toFixed(1)} req/s (${Math.round((100 * goodput) / throughput)}%), ${JSON.stringify(counts)}\n${lines.map((l) => `  ${l}`).join("\n")}\n`,
         );

@@ -12,12 +12,19 @@ interface ProcStat {
   ticks: number;
 }
 
+/**
+ * The fields of a /proc stat file from field 3 (state) on: the command name (field 2) may contain spaces and
+ * parentheses, so the split starts after its last ')'. utime is field 14, so index 11; stime 12; cutime and
+ * cstime 13 and 14.
+ */
+function statFields(file: string): string[] {
+  const raw = readFileSync(file, "utf8");
+  return raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+}
+
 function readStat(pid: number): ProcStat | undefined {
   try {
-    const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may contain spaces and parentheses: split after its last ')'.
-    const rest = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-    // rest[0] is field 3 (state); utime is field 14, so index 11.
+    const rest = statFields(`/proc/${pid}/stat`);
     const ppid = Number(rest[1]);
     const ticks = Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
     return { pid, ppid, ticks };
@@ -88,8 +95,8 @@ export function threadCpuTicks(pid: number): { main: number; others: number } | 
   let others = 0;
   for (const tid of tids) {
     try {
-      const raw = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const rest = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+      // utime + stime: a thread has no children of its own.
+      const rest = statFields(`/proc/${pid}/task/${tid}/stat`);
       const ticks = Number(rest[11]) + Number(rest[12]);
       if (Number(tid) === pid) main += ticks;
       else others += ticks;
@@ -128,14 +135,15 @@ export function startCpuSplitMeter(
       const used = process.cpuUsage(self);
       const otherServers = others?.stop();
       if (before === undefined || after === undefined || elapsedS <= 0) return null;
-      const cores = (ticks: number) => Math.round((ticks / clockTicksPerSecond() / elapsedS) * 100) / 100;
+      const rounded = (cores: number) => Math.round(cores * 100) / 100;
+      const cores = (ticks: number) => rounded(ticks / clockTicksPerSecond() / elapsedS);
       return {
         eventLoop: cores(after.main - before.main),
         gatewayOtherThreads: cores(after.others - before.others),
-        loadGenerator: Math.round(((used.user + used.system) / 1e6 / elapsedS) * 100) / 100,
+        loadGenerator: rounded((used.user + used.system) / 1e6 / elapsedS),
         ...(otherServers === undefined || otherServers === null
           ? {}
-          : { otherServers: Math.round(otherServers * 100) / 100 }),
+          : { otherServers: rounded(otherServers) }),
       };
     },
   };

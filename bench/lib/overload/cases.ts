@@ -7,7 +7,6 @@
 import { readFileSync } from "node:fs";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { request } from "undici";
 import {
   DEFAULT_MODEL_PRECISION,
   type ModelPrecision,
@@ -20,6 +19,7 @@ import { runClosedLoop } from "../load/closed-loop";
 import type { LoadTarget } from "../load/types";
 import { metricSum } from "../prometheus";
 import type { LocalContext } from "../servers/context";
+import { getText } from "../servers/metrics";
 import type { Subject } from "../subject";
 import { recordOpenLoop } from "./driver";
 import { embeddedBatched, hybrid, restartableTriton } from "./subjects";
@@ -57,7 +57,7 @@ export const DEFAULT_CASE_SETTINGS: CaseSettings = {
 const BUDGET_MS = REQUEST_DEADLINE.defaultMs;
 
 /** The load of the fault runs: every request asks for the deployment's default budget. */
-function budgeted(target: LoadTarget): LoadTarget {
+export function budgeted(target: LoadTarget): LoadTarget {
   return { ...target, headers: { ...target.headers, [REQUEST_TIMEOUT_HEADER]: String(BUDGET_MS) } };
 }
 
@@ -78,12 +78,14 @@ async function metered<T>(
  */
 async function gatewayLoopDelayP99Ms(subject: Subject): Promise<number | undefined> {
   if (subject.metricsOrigin === undefined) return undefined;
-  const res = await request(`${subject.metricsOrigin}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
-  const seconds = metricSum(await res.body.text(), "nodejs_eventloop_lag_p99_seconds");
+  const seconds = metricSum(
+    await getText(`${subject.metricsOrigin}/metrics`),
+    "nodejs_eventloop_lag_p99_seconds",
+  );
   return seconds === null ? undefined : Math.round((seconds * 1000 - EVENT_LOOP_SAMPLE_MS) * 10) / 10;
 }
 
-async function saturation(
+export async function saturation(
   subject: Subject,
   s: CaseSettings,
   otherServerPids: () => number[],

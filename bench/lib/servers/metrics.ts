@@ -14,7 +14,7 @@ export async function getJson(url: string, headers: Record<string, string> = {})
   return JSON.parse(text);
 }
 
-async function getText(url: string): Promise<string> {
+export async function getText(url: string): Promise<string> {
   const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}`);

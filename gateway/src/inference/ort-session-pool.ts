@@ -38,10 +38,6 @@ export class OrtSessionPool<W> {
     if (sessions.length === 0) throw new Error("an ONNX Runtime session pool needs at least one session");
   }
 
-  get size(): number {
-    return this.sessions.length;
-  }
-
   /** Some session serves now. */
   get serving(): boolean {
     return this.sessions.some((s) => s.current !== undefined);
@@ -59,7 +55,7 @@ export class OrtSessionPool<W> {
 
   /**
    * Runs `task` on an idle serving session (a busy one if all serving ones are busy: the batcher runs at most
-   * `size` batches, so that happens only while some session restarts).
+   * one batch per session, so that happens only while some session restarts).
    */
   async run<R>(task: (worker: W) => Promise<R>): Promise<R> {
     const serving = this.sessions.filter((s) => s.current !== undefined);
